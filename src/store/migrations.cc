@@ -1,0 +1,131 @@
+#include "store/migrations.h"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace yz::store {
+namespace {
+
+// Append only. Scripts run inside the migration's transaction, so they must not
+// contain BEGIN/COMMIT (and, on SQLite, no PRAGMA foreign_keys, which is ignored
+// inside a transaction). SQLite tables are STRICT so that, as on PostgreSQL, a
+// value of the wrong type is refused instead of stored.
+constexpr Migration kMigrations[] = {
+    {1, "init",
+     // SQLite
+     R"sql(
+CREATE TABLE schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  applied_at INTEGER NOT NULL  -- Unix seconds, UTC
+) STRICT;
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+)sql",
+     // PostgreSQL
+     R"sql(
+CREATE TABLE schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  applied_at BIGINT NOT NULL  -- Unix seconds, UTC
+);
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql"},
+};
+
+// Key of the PostgreSQL advisory lock held while migrating ("yzcloud" in ASCII).
+// A constant of the program, so it sits in the SQL text rather than a parameter.
+constexpr const char* kLockSql = "SELECT pg_advisory_lock(34193039621584228)";
+constexpr const char* kUnlockSql = "SELECT pg_advisory_unlock(34193039621584228)";
+
+Status CheckTable() {
+  int expected = 1;
+  for (const Migration& m : kMigrations) {
+    if (m.version != expected++) {
+      return Internal("migrations: versions must run 1, 2, 3... without gaps (at " +
+                      std::string(m.name) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<int> VersionOn(Connection& conn) {
+  const char* exists_sql =
+      conn.backend() == Backend::kSqlite
+          ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+          : "SELECT count(*) FROM pg_catalog.pg_tables "
+            "WHERE schemaname = current_schema() AND tablename = 'schema_migrations'";
+  ASSIGN_OR_RETURN(Rows exists, conn.Query(exists_sql));
+  if (exists.empty() || exists[0].Int(0) == 0) return 0;
+  ASSIGN_OR_RETURN(Rows rows,
+                   conn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  return rows.empty() ? 0 : static_cast<int>(rows[0].Int(0));
+}
+
+std::int64_t NowUnixSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status Apply(Connection& conn, const Migration& m) {
+  Transaction tx(conn);
+  RETURN_IF_ERROR(tx.begin_status());
+  // Another process may have applied it since we looked; the check runs under the
+  // write lock (SQLite) or the advisory lock (PostgreSQL).
+  ASSIGN_OR_RETURN(int current, VersionOn(conn));
+  if (current >= m.version) return Status::Ok();  // rolls back the empty transaction
+  const std::string label = "migration " + std::to_string(m.version) + " " + m.name + ": ";
+  Status s = conn.ExecScript(conn.backend() == Backend::kSqlite ? m.sqlite : m.postgres);
+  if (!s.ok()) return Status(s.code(), label + s.message());
+  const Value record[] = {std::int64_t{m.version}, std::string(m.name), NowUnixSeconds()};
+  auto inserted = conn.Exec(
+      "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", record);
+  if (!inserted.ok()) return Status(inserted.status().code(), label + inserted.status().message());
+  return tx.Commit();
+}
+
+Status ApplyAll(Connection& conn) {
+  ASSIGN_OR_RETURN(int current, VersionOn(conn));
+  const int latest = AllMigrations().back().version;
+  if (current > latest) {
+    return FailedPrecondition("database schema is at version " + std::to_string(current) +
+                              " but this yzcloud knows only up to " + std::to_string(latest) +
+                              "; run a newer yzcloud");
+  }
+  for (const Migration& m : AllMigrations()) {
+    if (m.version > current) RETURN_IF_ERROR(Apply(conn, m));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::span<const Migration> AllMigrations() { return kMigrations; }
+
+Status Migrate(Database& db) {
+  RETURN_IF_ERROR(CheckTable());
+  ASSIGN_OR_RETURN(PooledConnection conn, db.Acquire());
+  if (db.backend() != Backend::kPostgres) return ApplyAll(*conn);
+
+  // Several nodes may start at once; the session lock makes them take turns.
+  auto locked = conn->Query(kLockSql);
+  if (!locked.ok()) return locked.status();
+  Status s = ApplyAll(*conn);
+  // If this fails the connection is broken, and the server drops the lock with it.
+  (void)conn->Query(kUnlockSql);
+  return s;
+}
+
+Result<int> SchemaVersion(Database& db) {
+  ASSIGN_OR_RETURN(PooledConnection conn, db.Acquire());
+  return VersionOn(*conn);
+}
+
+}  // namespace yz::store

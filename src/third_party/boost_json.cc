@@ -1,0 +1,2 @@
+// Boost.JSON compiled once for the whole program (see TRAPS.md).
+#include <boost/json/src.hpp>

@@ -1,0 +1,75 @@
+#include "web/pages.h"
+
+#include <kainjow/mustache.hpp>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "web/assets.h"
+
+namespace yz::web {
+namespace {
+
+namespace mu = kainjow::mustache;
+
+mu::data ToData(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::object: {
+      mu::data d{mu::data::type::object};
+      for (const auto& [k, x] : v.get_object()) d.set(std::string(k), ToData(x));
+      return d;
+    }
+    case boost::json::kind::array: {
+      mu::data d{mu::data::type::list};
+      for (const auto& x : v.get_array()) d.push_back(ToData(x));
+      return d;
+    }
+    case boost::json::kind::string: return mu::data{std::string(v.get_string())};
+    case boost::json::kind::bool_: return v.get_bool() ? mu::data{mu::data::type::bool_true}
+                                                       : mu::data{mu::data::type::bool_false};
+    case boost::json::kind::int64: return mu::data{std::to_string(v.get_int64())};
+    case boost::json::kind::uint64: return mu::data{std::to_string(v.get_uint64())};
+    case boost::json::kind::double_: return mu::data{std::to_string(v.get_double())};
+    case boost::json::kind::null: return mu::data{mu::data::type::bool_false};
+  }
+  return mu::data{};
+}
+
+std::string Render(std::string_view name, const mu::data& data) {
+  auto text = FindAsset("templates/" + std::string(name) + ".mustache");
+  if (!text) throw std::runtime_error("no template " + std::string(name));
+  mu::mustache tmpl{std::string(*text)};
+  if (!tmpl.is_valid()) throw std::runtime_error("template " + std::string(name) + ": " + tmpl.error_message());
+  return tmpl.render(data);
+}
+
+}  // namespace
+
+Response RenderPage(const Request& req, std::string_view name, std::string_view title_key,
+                    boost::json::object data) {
+  Lang lang = PickLanguage(req);
+  const auto& messages = Messages(lang);
+  boost::json::object t;
+  for (const auto& [k, v] : messages) t[k] = v;
+  auto title = messages.find(std::string(title_key));
+  data["t"] = std::move(t);
+  data["lang"] = LangTag(lang);
+  data["title"] = title == messages.end() ? std::string(title_key) : title->second;
+  auto year = std::chrono::year_month_day{
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())}.year();
+  data["year"] = static_cast<int>(year);
+
+  mu::data d = ToData(data);
+  d.set("content", Render(name, d));
+  Response res = Response::Html(200, Render("layout", d));
+  if (auto chosen = req.QueryValue("lang"); chosen && ParseLang(*chosen)) {
+    res.With("Set-Cookie", "yz_lang=" + std::string(LangTag(lang)) +
+                               "; Path=/; Max-Age=31536000; SameSite=Lax" +
+                               (req.FromLoopback() ? "" : "; Secure"));
+  }
+  res.With("Content-Language", std::string(LangTag(lang)));
+  res.With("Vary", "Accept-Language, Cookie");
+  return res;
+}
+
+}  // namespace yz::web

@@ -1,0 +1,21 @@
+// Server-rendered pages: templates/<name>.mustache rendered inside
+// templates/layout.mustache with the language's messages under `t`.
+// Thread-safety: templates are parsed per call from immutable embedded text.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <string_view>
+
+#include "web/http.h"
+#include "web/i18n.h"
+
+namespace yz::web {
+
+// Renders page `name` for the request's language. `data` is the page's own
+// values (HTML-escaped on output); `title` is the <title>. An explicit ?lang=
+// choice is remembered in the yz_lang preference cookie.
+Response RenderPage(const Request& req, std::string_view name, std::string_view title_key,
+                    boost::json::object data = {});
+
+}  // namespace yz::web

@@ -1,0 +1,70 @@
+#include "web/router.h"
+
+namespace yz::web {
+namespace {
+
+// Splits "/a/b/c" into {"a","b","c"}; "/" gives {}.
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') { ++i; continue; }
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool MatchPattern(std::string_view pattern, std::string_view path,
+                  std::vector<std::pair<std::string, std::string>>& params) {
+  auto ps = Segments(pattern);
+  auto xs = Segments(path);
+  params.clear();
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    std::string_view p = ps[i];
+    bool capture = p.size() > 2 && p.front() == '{' && p.back() == '}';
+    if (capture && p.ends_with("...}")) {
+      if (i >= xs.size()) return false;
+      std::string_view rest = path.substr(static_cast<std::size_t>(xs[i].data() - path.data()));
+      params.emplace_back(std::string(p.substr(1, p.size() - 5)), std::string(rest));
+      return true;
+    }
+    if (i >= xs.size()) return false;
+    if (capture) {
+      params.emplace_back(std::string(p.substr(1, p.size() - 2)), std::string(xs[i]));
+    } else if (p != xs[i]) {
+      return false;
+    }
+  }
+  return ps.size() == xs.size();
+}
+
+}  // namespace
+
+void Router::Add(std::string method, std::string pattern, Handler handler, Exec exec) {
+  routes_.push_back({std::move(method), std::move(pattern), std::move(handler), exec});
+}
+
+Router::Match Router::Find(std::string_view method, std::string_view path,
+                           std::vector<std::pair<std::string, std::string>>& params) const {
+  Match m;
+  std::vector<std::pair<std::string, std::string>> scratch;
+  for (const auto& r : routes_) {
+    if (!MatchPattern(r.pattern, path, scratch)) continue;
+    bool method_ok = r.method == method || (method == "HEAD" && r.method == "GET");
+    if (method_ok && !m.route) {
+      m.route = &r;
+      params = scratch;
+    }
+    m.path_matched = true;
+    if (m.allow.find(r.method) == std::string::npos) {
+      if (!m.allow.empty()) m.allow += ", ";
+      m.allow += r.method;
+    }
+  }
+  return m;
+}
+
+}  // namespace yz::web

@@ -1,0 +1,51 @@
+// The route table: method + path pattern -> handler. Patterns are literal
+// segments and `{name}` segments that capture one path segment
+// ("/api/v1/me/sessions/{id}"); a final `{name...}` captures the rest of the path.
+//
+// Thread-safety: build the router before the server starts; afterwards it is
+// read-only and shared by all threads.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "web/http.h"
+
+namespace yz::web {
+
+using Handler = std::function<Response(Request&)>;
+
+// Where a handler runs. kBlocking handlers (database, hashing, anything that may
+// wait) run on the worker pool; kInline ones are cheap and run on the I/O thread.
+enum class Exec { kBlocking, kInline };
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  Handler handler;
+  Exec exec = Exec::kBlocking;
+};
+
+class Router {
+ public:
+  void Add(std::string method, std::string pattern, Handler handler,
+           Exec exec = Exec::kBlocking);
+
+  struct Match {
+    const Route* route = nullptr;  // null: no route
+    bool path_matched = false;     // some route has this path, with another method (405)
+    std::string allow;             // methods for that path, for the Allow header
+  };
+  // Finds the route for `method` and `path`, filling `params` from `{name}` segments.
+  Match Find(std::string_view method, std::string_view path,
+             std::vector<std::pair<std::string, std::string>>& params) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace yz::web

@@ -1,0 +1,53 @@
+#include "web/routes.h"
+
+#include <functional>
+#include <string>
+
+#include "web/assets.h"
+#include "web/pages.h"
+
+namespace yz::web {
+namespace {
+
+Response Health(Request&) { return Response::Json(200, R"({"status":"ok"})"); }
+
+Response Ready(App& app) {
+  Status s = app.db.Ping();
+  if (!s.ok()) return Response::Error(503, "unavailable", "database unreachable: " + s.message());
+  return Response::Json(200, R"({"status":"ready"})");
+}
+
+Response Static(Request& req) {
+  std::string path = "static/" + req.Param("file");
+  auto data = FindAsset(path);
+  if (!data || path.find("..") != std::string::npos) {
+    return Response::Error(404, "not_found", "no such file: /" + path);
+  }
+  // Content-addressed ETag: the embedded bytes never change during a process's life.
+  std::string etag = "\"" + std::to_string(std::hash<std::string_view>{}(*data)) + "\"";
+  if (req.HeaderValue("if-none-match") == etag) {
+    return Response::Text(304, "", std::string(ContentTypeFor(path))).With("ETag", etag);
+  }
+  return Response::Text(200, std::string(*data), std::string(ContentTypeFor(path)))
+      .With("ETag", etag)
+      .With("Cache-Control", "public, max-age=3600");
+}
+
+}  // namespace
+
+Router BuildRoutes(App& app) {
+  Router r;
+  // Operations.
+  r.Add("GET", "/healthz", Health, Exec::kInline);
+  r.Add("GET", "/readyz", [&app](Request&) { return Ready(app); });
+  r.Add("GET", "/metrics", [&app](Request&) {
+    return Response::Text(200, app.metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  }, Exec::kInline);
+
+  // Pages and assets.
+  r.Add("GET", "/", [](Request& req) { return RenderPage(req, "home", "home_title"); });
+  r.Add("GET", "/static/{file...}", Static, Exec::kInline);
+  return r;
+}
+
+}  // namespace yz::web

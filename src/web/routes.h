@@ -1,0 +1,20 @@
+// The route table of the whole application: every URL the server answers is
+// registered in BuildRoutes (routes.cc), with its method and where it runs.
+// Handlers parse, call one service, and map the result; they hold no business rules.
+#pragma once
+
+#include "store/database.h"
+#include "web/metrics.h"
+#include "web/router.h"
+
+namespace yz::web {
+
+// What handlers may use. References outlive the server.
+struct App {
+  store::Database& db;
+  Metrics& metrics;
+};
+
+Router BuildRoutes(App& app);
+
+}  // namespace yz::web
