@@ -7,8 +7,13 @@ namespace yz::web {
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status,
                              double seconds) {
   std::lock_guard lock(mu_);
-  ++requests_[{route, method, status}];
-  Histogram& h = durations_[route];
+  auto key = std::make_tuple(std::string_view(route), std::string_view(method), status);
+  auto r = requests_.find(key);
+  if (r == requests_.end()) r = requests_.emplace(std::make_tuple(route, method, status), 0).first;
+  ++r->second;
+  auto d = durations_.find(std::string_view(route));
+  if (d == durations_.end()) d = durations_.emplace(route, Histogram{}).first;
+  Histogram& h = d->second;
   for (std::size_t i = 0; i < std::size(kBuckets); ++i) {
     if (seconds <= kBuckets[i]) ++h.counts[i];
   }

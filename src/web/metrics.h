@@ -48,8 +48,9 @@ class Metrics {
   };
 
   mutable std::mutex mu_;  // guards the three containers below
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
-  std::map<std::string, Histogram> durations_;
+  // Transparent comparators: lookups by string_view allocate only on a new series.
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> requests_;
+  std::map<std::string, Histogram, std::less<>> durations_;
   std::vector<Gauge> gauges_;
   std::atomic<std::int64_t> open_connections_{0};
   std::atomic<std::int64_t> rejected_connections_{0};

@@ -4,23 +4,23 @@ namespace yz::web {
 namespace {
 
 // Splits "/a/b/c" into {"a","b","c"}; "/" gives {}.
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
+template <typename S = std::string_view>
+std::vector<S> Segments(std::string_view path) {
+  std::vector<S> out;
   std::size_t i = 0;
   while (i < path.size()) {
     if (path[i] == '/') { ++i; continue; }
     std::size_t j = path.find('/', i);
     if (j == std::string_view::npos) j = path.size();
-    out.push_back(path.substr(i, j - i));
+    out.emplace_back(path.substr(i, j - i));
     i = j;
   }
   return out;
 }
 
-bool MatchPattern(std::string_view pattern, std::string_view path,
+bool MatchPattern(const std::vector<std::string>& ps, std::string_view path,
+                  const std::vector<std::string_view>& xs,
                   std::vector<std::pair<std::string, std::string>>& params) {
-  auto ps = Segments(pattern);
-  auto xs = Segments(path);
   params.clear();
   for (std::size_t i = 0; i < ps.size(); ++i) {
     std::string_view p = ps[i];
@@ -44,15 +44,18 @@ bool MatchPattern(std::string_view pattern, std::string_view path,
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, Handler handler, Exec exec) {
-  routes_.push_back({std::move(method), std::move(pattern), std::move(handler), exec});
+  auto segments = Segments<std::string>(pattern);
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(handler), exec, std::move(segments)});
 }
 
 Router::Match Router::Find(std::string_view method, std::string_view path,
                            std::vector<std::pair<std::string, std::string>>& params) const {
   Match m;
   std::vector<std::pair<std::string, std::string>> scratch;
+  const auto xs = Segments(path);
   for (const auto& r : routes_) {
-    if (!MatchPattern(r.pattern, path, scratch)) continue;
+    if (!MatchPattern(r.segments, path, xs, scratch)) continue;
     bool method_ok = r.method == method || (method == "HEAD" && r.method == "GET");
     if (method_ok && !m.route) {
       m.route = &r;

@@ -26,6 +26,7 @@ struct Route {
   std::string pattern;
   Handler handler;
   Exec exec = Exec::kBlocking;
+  std::vector<std::string> segments;  // the pattern split at '/', computed by Add
 };
 
 class Router {

@@ -1,0 +1,94 @@
+#include "crypto/aead.h"
+
+#include <sodium.h>
+
+#include <cstring>
+
+namespace yz::crypto {
+namespace {
+
+static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == kAeadNonceSize);
+static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == kAeadTagSize);
+static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == SecretKey::kSize);
+
+void AppendField(std::vector<std::uint8_t>& out, std::string_view field) {
+  std::uint64_t n = field.size();
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+  out.insert(out.end(), field.begin(), field.end());
+}
+
+// version || len(table) table || len(column) column || len(row) row
+std::vector<std::uint8_t> AssociatedData(std::uint8_t version, const Binding& b) {
+  std::vector<std::uint8_t> ad;
+  ad.reserve(1 + 24 + b.table.size() + b.column.size() + b.row.size());
+  ad.push_back(version);
+  AppendField(ad, b.table);
+  AppendField(ad, b.column);
+  AppendField(ad, b.row);
+  return ad;
+}
+
+}  // namespace
+
+Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::span<const std::uint8_t> plaintext,
+                                       const Binding& binding) {
+  RETURN_IF_ERROR(EnsureSodium());
+  if (plaintext.size() > crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX - kAeadOverhead) {
+    return InvalidArgument("aead: plaintext too large");
+  }
+  const std::vector<std::uint8_t> ad = AssociatedData(kAeadVersion, binding);
+  std::vector<std::uint8_t> out(kAeadOverhead + plaintext.size());
+  out[0] = kAeadVersion;
+  std::uint8_t* nonce = out.data() + 1;
+  randombytes_buf(nonce, kAeadNonceSize);
+  unsigned long long written = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + 1 + kAeadNonceSize, &written,
+                                             plaintext.data(), plaintext.size(), ad.data(),
+                                             ad.size(), nullptr, nonce, key.data());
+  out.resize(1 + kAeadNonceSize + written);
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::string_view plaintext,
+                                       const Binding& binding) {
+  return Seal(key,
+              std::span<const std::uint8_t>(
+                  reinterpret_cast<const std::uint8_t*>(plaintext.data()), plaintext.size()),
+              binding);
+}
+
+Result<std::vector<std::uint8_t>> Open(const SecretKey& key, std::span<const std::uint8_t> sealed,
+                                       const Binding& binding) {
+  RETURN_IF_ERROR(EnsureSodium());
+  if (sealed.size() < kAeadOverhead) {
+    return PermissionDenied("aead: sealed value is truncated (" + std::to_string(sealed.size()) +
+                            " bytes)");
+  }
+  if (sealed[0] != kAeadVersion) {
+    return PermissionDenied("aead: unknown format version " + std::to_string(sealed[0]));
+  }
+  const std::vector<std::uint8_t> ad = AssociatedData(sealed[0], binding);
+  const std::uint8_t* nonce = sealed.data() + 1;
+  const std::uint8_t* ct = nonce + kAeadNonceSize;
+  const std::size_t ct_len = sealed.size() - 1 - kAeadNonceSize;
+  std::vector<std::uint8_t> out(ct_len - kAeadTagSize);
+  unsigned long long written = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &written, nullptr, ct, ct_len,
+                                                 ad.data(), ad.size(), nonce, key.data()) != 0) {
+    // Nothing was written on failure, but be certain no partial plaintext escapes.
+    sodium_memzero(out.data(), out.size());
+    return PermissionDenied("aead: value does not open here (wrong key, moved, or tampered)");
+  }
+  out.resize(written);
+  return out;
+}
+
+Result<std::string> OpenString(const SecretKey& key, std::span<const std::uint8_t> sealed,
+                               const Binding& binding) {
+  ASSIGN_OR_RETURN(std::vector<std::uint8_t> bytes, Open(key, sealed, binding));
+  std::string s(bytes.begin(), bytes.end());
+  sodium_memzero(bytes.data(), bytes.size());
+  return s;
+}
+
+}  // namespace yz::crypto

@@ -1,0 +1,62 @@
+#include "crypto/pseudonymizer.h"
+
+#include <sodium.h>
+
+#include <climits>
+
+namespace yz::crypto {
+
+DayNumber UtcDay(std::chrono::system_clock::time_point t) {
+  return std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
+}
+
+Pseudonymizer::Pseudonymizer(Clock clock, int keep_days)
+    : clock_(std::move(clock)), keep_days_(keep_days < 0 ? 0 : keep_days) {}
+
+void Pseudonymizer::RotateLocked(DayNumber now_day) {
+  if (now_day > newest_day_) newest_day_ = now_day;
+  const DayNumber oldest_kept = newest_day_ - keep_days_;
+  // Destroying the SecretKey wipes the salt (sodium_free).
+  salts_.erase(salts_.begin(), salts_.lower_bound(oldest_kept));
+}
+
+void Pseudonymizer::Rotate(DayNumber now_day) {
+  std::lock_guard lock(mu_);
+  RotateLocked(now_day);
+}
+
+void Pseudonymizer::Rotate() { Rotate(UtcDay(clock_())); }
+
+Result<std::string> Pseudonymizer::Id(std::string_view input) {
+  return Id(UtcDay(clock_()), input);
+}
+
+Result<std::string> Pseudonymizer::Id(DayNumber day, std::string_view input) {
+  RETURN_IF_ERROR(EnsureSodium());
+  unsigned char id[kIdBytes];
+  {
+    std::lock_guard lock(mu_);
+    RotateLocked(day);
+    if (day < newest_day_ - keep_days_) {
+      return FailedPrecondition("pseudonymizer: the salt of day " + std::to_string(day) +
+                                " is destroyed; ids for it can no longer be computed");
+    }
+    auto it = salts_.find(day);
+    if (it == salts_.end()) it = salts_.emplace(day, SecretKey::Random()).first;
+    crypto_generichash(id, sizeof id, reinterpret_cast<const unsigned char*>(input.data()),
+                       input.size(), it->second.data(), SecretKey::kSize);
+  }
+  std::string hex(2 * kIdBytes + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), id, sizeof id);
+  hex.resize(2 * kIdBytes);
+  return hex;
+}
+
+std::vector<DayNumber> Pseudonymizer::SaltDays() const {
+  std::lock_guard lock(mu_);
+  std::vector<DayNumber> days;
+  for (const auto& [day, salt] : salts_) days.push_back(day);
+  return days;
+}
+
+}  // namespace yz::crypto

@@ -1,0 +1,75 @@
+// Pseudonymizer: daily-salted keyed hashes for counting unique visitors without
+// keeping who they are (the scheme Plausible uses).
+//
+// Each UTC day has its own random 32-byte salt. An id is the first 16 bytes of
+// keyed BLAKE2b(key = salt of the day, message = input), as 32 hex characters. The
+// same input gives the same id all day and an unrelated id the next day. Salts of
+// days older than `keep_days` (default 2) before the newest day seen are destroyed
+// (wiped), and from then on no id can be computed for those days: asking is
+// FailedPrecondition, even for a day that never had a salt, so a destroyed salt can
+// never be replaced by a fresh one for the same day.
+//
+// The newest day seen advances with Rotate(day) and with any Id call for a later
+// day, so salts are destroyed even when nobody calls Rotate (the clock-driven
+// Id(input) rotates first).
+//
+// Salts live in memory only (guarded, wiped on destruction). A restart therefore
+// starts new salts: ids of the same visitor before and after a restart differ,
+// which costs some accuracy in unique-visitor counts and nothing in privacy.
+// Several nodes behind a load balancer compute different ids for the same visitor
+// for the same reason.
+//
+// Thread-safety: thread-safe; one mutex (`mu_`) guards the salt map.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "crypto/secret_key.h"
+
+namespace yz::crypto {
+
+// Days since 1970-01-01 UTC.
+using DayNumber = std::int64_t;
+DayNumber UtcDay(std::chrono::system_clock::time_point t);
+
+class Pseudonymizer {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+  static constexpr std::size_t kIdBytes = 16;
+
+  explicit Pseudonymizer(Clock clock = &std::chrono::system_clock::now, int keep_days = 2);
+
+  // The id of `input` for today per the clock (rotating first).
+  Result<std::string> Id(std::string_view input);
+  // The id of `input` for `day`. FailedPrecondition if `day` is older than
+  // newest-day-seen minus keep_days (its salt is destroyed or was never allowed).
+  Result<std::string> Id(DayNumber day, std::string_view input);
+
+  // Makes `now_day` the newest day seen (never moves backwards) and destroys every
+  // salt older than now_day - keep_days.
+  void Rotate(DayNumber now_day);
+  // Rotate(today per the clock).
+  void Rotate();
+
+  // Days that currently hold a salt, oldest first (for tests and metrics).
+  std::vector<DayNumber> SaltDays() const;
+
+ private:
+  void RotateLocked(DayNumber now_day);
+
+  const Clock clock_;
+  const int keep_days_;
+  mutable std::mutex mu_;                  // guards everything below
+  std::map<DayNumber, SecretKey> salts_;
+  DayNumber newest_day_ = INT64_MIN;       // no day seen yet
+};
+
+}  // namespace yz::crypto
