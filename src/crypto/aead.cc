@@ -30,7 +30,8 @@ std::vector<std::uint8_t> AssociatedData(std::uint8_t version, const Binding& b)
 
 }  // namespace
 
-Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::span<const std::uint8_t> plaintext,
+Result<std::vector<std::uint8_t>> Seal(const SecretKey& key,
+                                       std::span<const std::uint8_t> plaintext,
                                        const Binding& binding) {
   RETURN_IF_ERROR(EnsureSodium());
   if (plaintext.size() > crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX - kAeadOverhead) {
@@ -52,8 +53,8 @@ Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::span<const std
 Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::string_view plaintext,
                                        const Binding& binding) {
   return Seal(key,
-              std::span<const std::uint8_t>(
-                  reinterpret_cast<const std::uint8_t*>(plaintext.data()), plaintext.size()),
+              std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(plaintext.data()),
+                                            plaintext.size()),
               binding);
 }
 

@@ -45,7 +45,8 @@ struct Binding {
 
 // Encrypts `plaintext` under `key` for `binding` with a fresh random nonce.
 // InvalidArgument if the plaintext is larger than libsodium allows.
-Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::span<const std::uint8_t> plaintext,
+Result<std::vector<std::uint8_t>> Seal(const SecretKey& key,
+                                       std::span<const std::uint8_t> plaintext,
                                        const Binding& binding);
 Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::string_view plaintext,
                                        const Binding& binding);

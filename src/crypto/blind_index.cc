@@ -14,7 +14,9 @@ constexpr BlindKind kKinds[] = {BlindKind::kPhone, BlindKind::kEmail, BlindKind:
                                 BlindKind::kMac};
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool IsHex(char c) { return IsDigit(c) || (Lower(c) >= 'a' && Lower(c) <= 'f'); }
 bool IsOneOf(char c, std::string_view set) { return set.find(c) != std::string_view::npos; }
@@ -104,10 +106,14 @@ Result<std::string> NormalizeMac(std::string_view in) {
 
 Result<std::string> Normalize(BlindKind kind, std::string_view input) {
   switch (kind) {
-    case BlindKind::kPhone: return NormalizePhone(input);
-    case BlindKind::kEmail: return NormalizeEmail(input);
-    case BlindKind::kImei: return NormalizeImei(input);
-    case BlindKind::kMac: return NormalizeMac(input);
+    case BlindKind::kPhone:
+      return NormalizePhone(input);
+    case BlindKind::kEmail:
+      return NormalizeEmail(input);
+    case BlindKind::kImei:
+      return NormalizeImei(input);
+    case BlindKind::kMac:
+      return NormalizeMac(input);
   }
   return InvalidArgument("unknown blind index kind");
 }

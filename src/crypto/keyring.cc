@@ -224,8 +224,9 @@ Status Keystore::RecordMaster(store::Connection& conn, const SecretKey& key, int
   const Binding binding{"master_keys", "key_check", v};
   const store::Value by_version[] = {std::int64_t{version}};
   for (int attempt = 0; attempt < 2; ++attempt) {
-    ASSIGN_OR_RETURN(store::Rows rows,
-                     conn.Query("SELECT key_check FROM master_keys WHERE version = $1", by_version));
+    ASSIGN_OR_RETURN(
+        store::Rows rows,
+        conn.Query("SELECT key_check FROM master_keys WHERE version = $1", by_version));
     if (!rows.empty()) {
       auto check = OpenString(key, rows[0].Bytes(0), binding);
       if (!check.ok() || *check != kCheckPlaintext) {
@@ -296,9 +297,9 @@ Result<SecretKey> Keystore::DataKey(std::string_view subject_view) {
   ASSIGN_OR_RETURN(store::PooledConnection conn, db_.Acquire());
   const store::Value by_subject[] = {subject};
   for (int attempt = 0; attempt < 2; ++attempt) {
-    ASSIGN_OR_RETURN(
-        store::Rows rows,
-        conn->Query("SELECT master_version, wrapped FROM data_keys WHERE subject = $1", by_subject));
+    ASSIGN_OR_RETURN(store::Rows rows,
+                     conn->Query("SELECT master_version, wrapped FROM data_keys WHERE subject = $1",
+                                 by_subject));
     if (!rows.empty()) {
       const int version = static_cast<int>(rows[0].Int(0));
       auto master = masters_.find(version);
@@ -312,9 +313,9 @@ Result<SecretKey> Keystore::DataKey(std::string_view subject_view) {
       return key;
     }
     SecretKey key = SecretKey::Random();
-    ASSIGN_OR_RETURN(std::vector<std::uint8_t> wrapped,
-                     Seal(masters_.at(current_version_), key.bytes(),
-                          Binding{"data_keys", "wrapped", subject}));
+    ASSIGN_OR_RETURN(
+        std::vector<std::uint8_t> wrapped,
+        Seal(masters_.at(current_version_), key.bytes(), Binding{"data_keys", "wrapped", subject}));
     const store::Value insert[] = {subject, std::int64_t{current_version_}, std::move(wrapped),
                                    NowUnixSeconds()};
     ASSIGN_OR_RETURN(std::int64_t changed,
@@ -384,8 +385,10 @@ Status Keystore::Rotate(const SecretKey& new_master, int new_version) {
         std::shared_lock lock(masters_mu_);
         auto old_master = masters_.find(static_cast<int>(old_version));
         if (old_master == masters_.end()) {
-          return FailedPrecondition("keystore: subject " + subject + " is wrapped under master "
-                                    "version " + std::to_string(old_version) +
+          return FailedPrecondition("keystore: subject " + subject +
+                                    " is wrapped under master "
+                                    "version " +
+                                    std::to_string(old_version) +
                                     ", which this keystore does not hold");
         }
         ASSIGN_OR_RETURN(SecretKey key, Unwrap(old_master->second, row.Bytes(2), subject));

@@ -67,9 +67,9 @@ class Pseudonymizer {
 
   const Clock clock_;
   const int keep_days_;
-  mutable std::mutex mu_;                  // guards everything below
+  mutable std::mutex mu_;  // guards everything below
   std::map<DayNumber, SecretKey> salts_;
-  DayNumber newest_day_ = INT64_MIN;       // no day seen yet
+  DayNumber newest_day_ = INT64_MIN;  // no day seen yet
 };
 
 }  // namespace yz::crypto

@@ -56,7 +56,9 @@ class SecretKey {
 
   const std::uint8_t* data() const;
   static constexpr std::size_t size() { return kSize; }
-  std::span<const std::uint8_t, kSize> bytes() const { return std::span<const std::uint8_t, kSize>(data(), kSize); }
+  std::span<const std::uint8_t, kSize> bytes() const {
+    return std::span<const std::uint8_t, kSize>(data(), kSize);
+  }
   // Constant-time comparison.
   bool Equals(const SecretKey& other) const;
   bool empty() const { return p_ == nullptr; }

@@ -1,0 +1,267 @@
+// Master key file and Keystore. The Keystore cases run on both backends: SQLite in
+// a temp file and the PostgreSQL named by YZCLOUD_TEST_PG (scripts/with-postgres).
+#include "crypto/keyring.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <thread>
+#include <vector>
+
+#include "crypto/aead.h"
+#include "test_util.h"
+
+namespace yz::store {
+void PrintTo(Backend b, std::ostream* os) {
+  *os << (b == Backend::kSqlite ? "Sqlite" : "Postgres");
+}
+}  // namespace yz::store
+
+namespace yz::crypto {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string MakeTempDir() {
+  std::string tmpl = ::testing::TempDir() + "yz_crypto_XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) return {};
+  return tmpl;
+}
+
+mode_t ModeOf(const fs::path& p) {
+  struct stat st {};
+  stat(p.c_str(), &st);
+  return st.st_mode & 07777;
+}
+
+void WriteFile(const fs::path& p, std::size_t n, mode_t mode) {
+  std::ofstream(p, std::ios::binary) << std::string(n, 'k');
+  chmod(p.c_str(), mode);
+}
+
+class MasterKeyFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_FALSE((dir_ = MakeTempDir()).empty()); }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(MasterKeyFileTest, FirstRunCreatesAPrivateKeyFileEvenUnderALaxUmask) {  // C2.4
+  const mode_t old_umask = umask(0);
+  auto created = LoadOrCreateMasterKey(dir_ / "master.key");
+  umask(old_umask);
+  ASSERT_OK(created.status());
+  EXPECT_EQ(ModeOf(dir_ / "master.key"), 0600u);
+  EXPECT_EQ(fs::file_size(dir_ / "master.key"), SecretKey::kSize);
+  ASSERT_OK_AND_ASSIGN(SecretKey again, LoadOrCreateMasterKey(dir_ / "master.key"));
+  EXPECT_TRUE(again.Equals(*created));
+  // No temporary file is left behind.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+TEST_F(MasterKeyFileTest, GroupReadableKeyFileIsRefused) {  // C2.4
+  WriteFile(dir_ / "master.key", SecretKey::kSize, 0640);
+  auto r = LoadOrCreateMasterKey(dir_ / "master.key");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
+  EXPECT_NE(r.status().message().find((dir_ / "master.key").string()), std::string::npos);
+  EXPECT_NE(r.status().message().find("0640"), std::string::npos) << r.status().message();
+}
+
+TEST_F(MasterKeyFileTest, WorldWritableKeyFileIsRefused) {
+  WriteFile(dir_ / "master.key", SecretKey::kSize, 0602);
+  EXPECT_EQ(LoadOrCreateMasterKey(dir_ / "master.key").status().code(), Code::kPermissionDenied);
+}
+
+TEST_F(MasterKeyFileTest, KeyFileOfTheWrongSizeIsRefused) {
+  WriteFile(dir_ / "master.key", 31, 0600);
+  auto r = LoadOrCreateMasterKey(dir_ / "master.key");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
+  WriteFile(dir_ / "master.key", 0, 0600);
+  EXPECT_FALSE(LoadOrCreateMasterKey(dir_ / "master.key").ok());
+  // A refused file is left as it was, never overwritten.
+  EXPECT_EQ(fs::file_size(dir_ / "master.key"), 0u);
+}
+
+TEST_F(MasterKeyFileTest, ConcurrentFirstRunsAgreeOnOneKey) {
+  std::vector<std::optional<SecretKey>> keys(4);
+  std::vector<std::thread> threads;
+  for (auto& slot : keys) {
+    threads.emplace_back([&] {
+      auto k = LoadOrCreateMasterKey(dir_ / "master.key");
+      if (k.ok()) slot.emplace(std::move(k).value());
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (auto& k : keys) {
+    ASSERT_TRUE(k.has_value());
+    EXPECT_TRUE(k->Equals(*keys[0]));
+  }
+}
+
+class KeystoreTest : public ::testing::TestWithParam<store::Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == store::Backend::kSqlite) {
+      ASSERT_FALSE((dir_ = MakeTempDir()).empty());
+      url_ = "sqlite:" + dir_ + "/keys.db";
+    } else {
+      const char* pg = std::getenv("YZCLOUD_TEST_PG");
+      ASSERT_NE(pg, nullptr) << "YZCLOUD_TEST_PG is not set: run under scripts/with-postgres";
+      url_ = pg;
+    }
+    ASSERT_OK_AND_ASSIGN(db_, store::Open(url_, 8));
+    if (GetParam() == store::Backend::kPostgres) {
+      ASSERT_OK_AND_ASSIGN(auto conn, db_->Acquire());
+      ASSERT_OK(
+          conn->ExecScript("DROP TABLE IF EXISTS data_keys; DROP TABLE IF EXISTS master_keys"));
+    }
+    ASSERT_NO_FATAL_FAILURE(OpenKeystore(master_.Clone(), 1));
+  }
+  void TearDown() override {
+    ks_.reset();
+    db_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  void OpenKeystore(SecretKey master, int version) {
+    ks_.reset();
+    ASSERT_OK_AND_ASSIGN(ks_, Keystore::Open(*db_, std::move(master), version));
+  }
+  void Reopen() {
+    ks_.reset();
+    db_.reset();
+    ASSERT_OK_AND_ASSIGN(db_, store::Open(url_, 8));
+    ASSERT_NO_FATAL_FAILURE(OpenKeystore(master_.Clone(), 1));
+  }
+
+  std::string dir_, url_;
+  SecretKey master_ = SecretKey::Random();
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<Keystore> ks_;
+};
+
+TEST_P(KeystoreTest, DataKeyIsStableAcrossCallsAndReopening) {  // C2.4
+  ASSERT_OK_AND_ASSIGN(SecretKey a, ks_->DataKey("acct-1"));
+  ASSERT_OK_AND_ASSIGN(SecretKey b, ks_->DataKey("acct-1"));
+  EXPECT_TRUE(a.Equals(b));
+  ASSERT_OK_AND_ASSIGN(SecretKey other, ks_->DataKey("acct-2"));
+  EXPECT_FALSE(a.Equals(other));
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  ASSERT_OK_AND_ASSIGN(SecretKey c, ks_->DataKey("acct-1"));
+  EXPECT_TRUE(a.Equals(c));
+}
+
+TEST_P(KeystoreTest, WrongMasterKeyForARecordedVersionIsRefused) {
+  ASSERT_OK(ks_->DataKey("acct-1").status());
+  ks_.reset();
+  auto r = Keystore::Open(*db_, SecretKey::Random(), 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
+}
+
+TEST_P(KeystoreTest, EraseShredsTheSubjectsData) {  // PIPL Art. 47
+  ASSERT_OK_AND_ASSIGN(SecretKey key, ks_->DataKey("acct-1"));
+  const Binding where{"accounts", "phone", "acct-1"};
+  ASSERT_OK_AND_ASSIGN(auto sealed, Seal(key, "13800138000", where));
+  ASSERT_OK_AND_ASSIGN(SecretKey kept, ks_->DataKey("acct-2"));
+
+  ASSERT_OK(ks_->Erase("acct-1"));
+  ASSERT_OK_AND_ASSIGN(SecretKey fresh, ks_->DataKey("acct-1"));
+  EXPECT_FALSE(fresh.Equals(key));
+  EXPECT_EQ(Open(fresh, sealed, where).status().code(), Code::kPermissionDenied);
+  // Also after a restart (nothing cached anywhere), and other subjects are untouched.
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  ASSERT_OK_AND_ASSIGN(SecretKey reread, ks_->DataKey("acct-1"));
+  EXPECT_FALSE(Open(reread, sealed, where).ok());
+  ASSERT_OK_AND_ASSIGN(SecretKey kept_again, ks_->DataKey("acct-2"));
+  EXPECT_TRUE(kept.Equals(kept_again));
+  ASSERT_OK(ks_->Erase("never-existed"));
+}
+
+TEST_P(KeystoreTest, RotateKeepsEveryDataKeyUsable) {  // C2.4
+  std::vector<SecretKey> before;
+  for (int i = 0; i < 600; ++i) {  // more than two batches
+    ASSERT_OK_AND_ASSIGN(SecretKey k, ks_->DataKey("s" + std::to_string(i)));
+    before.push_back(std::move(k));
+  }
+  SecretKey new_master = SecretKey::Random();
+  ASSERT_OK(ks_->Rotate(new_master, 2));
+  EXPECT_EQ(ks_->master_version(), 2);
+
+  // A fresh process with only the new master reads every key.
+  ks_.reset();
+  ASSERT_OK_AND_ASSIGN(ks_, Keystore::Open(*db_, new_master.Clone(), 2));
+  for (int i = 0; i < 600; ++i) {
+    ASSERT_OK_AND_ASSIGN(SecretKey k, ks_->DataKey("s" + std::to_string(i)));
+    ASSERT_TRUE(k.Equals(before[i])) << i;
+  }
+  // The old master is retired.
+  ks_.reset();
+  EXPECT_EQ(Keystore::Open(*db_, master_.Clone(), 1).status().code(), Code::kFailedPrecondition);
+}
+
+TEST_P(KeystoreTest, DataKeyCallsDuringRotateSucceed) {  // C2.4
+  constexpr int kSubjects = 400;
+  std::vector<SecretKey> before;
+  for (int i = 0; i < kSubjects; ++i) {
+    ASSERT_OK_AND_ASSIGN(SecretKey k, ks_->DataKey("s" + std::to_string(i)));
+    before.push_back(std::move(k));
+  }
+  // A keystore with no cache so every call reads and unwraps from the database.
+  ks_.reset();
+  ASSERT_OK_AND_ASSIGN(ks_, Keystore::Open(*db_, master_.Clone(), 1, /*cache_size=*/0));
+
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0}, calls{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&, t] {
+      // Subjects from kSubjects on are created while the rotation runs.
+      for (int i = t; !done.load(); i = (i + 7) % (kSubjects + 50)) {
+        auto k = ks_->DataKey("s" + std::to_string(i));
+        if (!k.ok() || (i < kSubjects && !k->Equals(before[i]))) ++failures;
+        ++calls;
+      }
+    });
+  }
+  while (calls.load() < 30) std::this_thread::yield();  // readers are running
+  SecretKey new_master = SecretKey::Random();
+  const int calls_before = calls.load();
+  Status rotated = ks_->Rotate(new_master, 2);
+  const int calls_during = calls.load() - calls_before;
+  done = true;
+  for (auto& t : readers) t.join();
+  ASSERT_OK(rotated);
+  EXPECT_EQ(failures.load(), 0) << "of " << calls.load() << " calls";
+  RecordProperty("data_key_calls_during_rotate", calls_during);
+
+  ks_.reset();
+  ASSERT_OK_AND_ASSIGN(ks_, Keystore::Open(*db_, new_master.Clone(), 2));
+  for (int i = 0; i < kSubjects + 50; ++i) {
+    auto k = ks_->DataKey("s" + std::to_string(i));
+    ASSERT_OK(k.status());
+    if (i < kSubjects) {
+      EXPECT_TRUE(k->Equals(before[i])) << i;
+    }
+  }
+}
+
+TEST_P(KeystoreTest, EmptyOrOverlongSubjectIsRefused) {
+  EXPECT_EQ(ks_->DataKey("").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ks_->DataKey(std::string(257, 'x')).status().code(), Code::kInvalidArgument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, KeystoreTest,
+                         ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
+                         [](const auto& info) {
+                           return info.param == store::Backend::kSqlite ? "Sqlite" : "Postgres";
+                         });
+
+}  // namespace
+}  // namespace yz::crypto
