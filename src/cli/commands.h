@@ -25,5 +25,6 @@ struct ConfigFlags {
 
 void AddServe(CLI::App& app, std::function<int()>& run);
 void AddMigrate(CLI::App& app, std::function<int()>& run);
+void AddPolicy(CLI::App& app, std::function<int()>& run);
 
 }  // namespace yz::cli

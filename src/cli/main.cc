@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   std::function<int()> run;
   yz::cli::AddServe(app, run);
   yz::cli::AddMigrate(app, run);
+  yz::cli::AddPolicy(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 2;
 }
