@@ -37,6 +37,69 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );
 )sql"},
+    {2, "privacy_gate",
+     // SQLite. personal_values holds only AEAD ciphertext (see privacy/gate.h).
+     R"sql(
+CREATE TABLE personal_values (
+  subject    TEXT NOT NULL,
+  field      TEXT NOT NULL,
+  value      BLOB NOT NULL,
+  blind      BLOB,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (subject, field)
+) STRICT;
+CREATE INDEX personal_values_blind ON personal_values (field, blind);
+CREATE TABLE consents (
+  id             INTEGER PRIMARY KEY,
+  subject        TEXT NOT NULL,
+  purpose        TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  source         TEXT NOT NULL,
+  given_at       INTEGER NOT NULL,
+  withdrawn_at   INTEGER
+) STRICT;
+CREATE INDEX consents_subject ON consents (subject, purpose);
+CREATE TABLE access_log (
+  id      INTEGER PRIMARY KEY,
+  subject TEXT NOT NULL,
+  field   TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  actor   TEXT NOT NULL,
+  at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX access_log_subject ON access_log (subject, at);
+)sql",
+     // PostgreSQL
+     R"sql(
+CREATE TABLE personal_values (
+  subject    TEXT NOT NULL,
+  field      TEXT NOT NULL,
+  value      BYTEA NOT NULL,
+  blind      BYTEA,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (subject, field)
+);
+CREATE INDEX personal_values_blind ON personal_values (field, blind);
+CREATE TABLE consents (
+  id             BIGSERIAL PRIMARY KEY,
+  subject        TEXT NOT NULL,
+  purpose        TEXT NOT NULL,
+  policy_version TEXT NOT NULL,
+  source         TEXT NOT NULL,
+  given_at       BIGINT NOT NULL,
+  withdrawn_at   BIGINT
+);
+CREATE INDEX consents_subject ON consents (subject, purpose);
+CREATE TABLE access_log (
+  id      BIGSERIAL PRIMARY KEY,
+  subject TEXT NOT NULL,
+  field   TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  actor   TEXT NOT NULL,
+  at      BIGINT NOT NULL
+);
+CREATE INDEX access_log_subject ON access_log (subject, at);
+)sql"},
 };
 
 // Key of the PostgreSQL advisory lock held while migrating ("yzcloud" in ASCII).

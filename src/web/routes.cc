@@ -4,6 +4,7 @@
 #include <string>
 
 #include "web/assets.h"
+#include "web/notice.h"
 #include "web/pages.h"
 
 namespace yz::web {
@@ -46,6 +47,7 @@ Router BuildRoutes(App& app) {
 
   // Pages and assets.
   r.Add("GET", "/", [](Request& req) { return RenderPage(req, "home", "home_title"); });
+  r.Add("GET", "/privacy", [](Request& req) { return PrivacyNotice(req); });
   r.Add("GET", "/static/{file...}", Static, Exec::kInline);
   return r;
 }

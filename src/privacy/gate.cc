@@ -1,0 +1,149 @@
+#include "privacy/gate.h"
+
+#include "crypto/aead.h"
+
+namespace yz::privacy {
+namespace {
+
+constexpr std::string_view kTable = "personal_values";
+constexpr std::string_view kColumn = "value";
+
+std::string RowId(std::string_view subject, std::string_view field) {
+  std::string id(subject);
+  id += '/';
+  id += field;
+  return id;
+}
+
+}  // namespace
+
+Gate::Gate(store::Database& db, crypto::Keystore& keys, const crypto::BlindIndexer& blind,
+           const Inventory& inventory, ConsentLedger& consents,
+           std::function<std::int64_t()> now)
+    : db_(db), keys_(keys), blind_(blind), inventory_(inventory), consents_(consents),
+      now_(std::move(now)) {}
+
+Result<std::optional<crypto::BlindKind>> Gate::BlindKindFor(const FieldSpec& spec) const {
+  if (spec.protection != Protection::kBlindIndexEncrypt) return std::optional<crypto::BlindKind>{};
+  // The blind index's normalization follows what the field holds.
+  const std::string& id = spec.id;
+  if (id.ends_with("phone")) return std::optional{crypto::BlindKind::kPhone};
+  if (id.ends_with("email")) return std::optional{crypto::BlindKind::kEmail};
+  if (id.ends_with("imei")) return std::optional{crypto::BlindKind::kImei};
+  if (id.ends_with("mac")) return std::optional{crypto::BlindKind::kMac};
+  return Internal("inventory field " + id + " asks for a blind index of an unknown kind");
+}
+
+Status Gate::Write(std::string_view subject, std::string_view field, std::string_view value) {
+  const FieldSpec* spec = inventory_.Find(field);
+  if (!spec) return PermissionDenied("field not declared in the data inventory: " + std::string(field));
+  if (subject.empty()) return InvalidArgument("gate: empty subject");
+  switch (spec->protection) {
+    case Protection::kDrop:
+      return Status::Ok();  // declared so that it is known, never kept
+    case Protection::kEncrypt:
+    case Protection::kBlindIndexEncrypt:
+    case Protection::kHash:  // already a one-way hash (argon2id); sealed as well
+      break;
+    default:
+      return FailedPrecondition("field " + spec->id + " is " +
+                                std::string(ProtectionName(spec->protection)) +
+                                "-protected: its value is derived by the event pipeline");
+  }
+  store::Value blind = store::Null();
+  ASSIGN_OR_RETURN(auto kind, BlindKindFor(*spec));
+  if (kind) {
+    ASSIGN_OR_RETURN(auto index, blind_.Raw(*kind, value));
+    blind = store::Blob(index.begin(), index.end());
+  }
+  ASSIGN_OR_RETURN(auto key, keys_.DataKey(subject));
+  std::string row = RowId(subject, spec->id);
+  ASSIGN_OR_RETURN(auto sealed, crypto::Seal(key, value, {kTable, kColumn, row}));
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  const store::Value params[] = {std::string(subject), spec->id, store::Blob(std::move(sealed)),
+                                 std::move(blind), now_()};
+  return conn
+      ->Exec("INSERT INTO personal_values (subject, field, value, blind, updated_at) "
+             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subject, field) DO UPDATE SET "
+             "value = excluded.value, blind = excluded.blind, updated_at = excluded.updated_at",
+             params)
+      .status();
+}
+
+Result<std::string> Gate::Read(std::string_view subject, std::string_view field, Purpose purpose,
+                               std::string_view actor) {
+  const FieldSpec* spec = inventory_.Find(field);
+  if (!spec) return PermissionDenied("field not declared in the data inventory: " + std::string(field));
+  if (!spec->Serves(purpose)) {
+    return PermissionDenied("field " + spec->id + " may not be used for " +
+                            std::string(PurposeName(purpose)));
+  }
+  if (spec->ConsentRequiredFor(purpose)) {
+    ASSIGN_OR_RETURN(bool consented, consents_.Has(subject, purpose));
+    if (!consented) {
+      return PermissionDenied("no consent to use " + spec->id + " for " +
+                              std::string(PurposeName(purpose)));
+    }
+  }
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  const store::Value key[] = {std::string(subject), spec->id};
+  ASSIGN_OR_RETURN(auto rows, conn->Query("SELECT value FROM personal_values WHERE subject = $1 "
+                                          "AND field = $2",
+                                          key));
+  if (rows.empty()) return NotFound("no " + spec->id + " stored for this subject");
+  ASSIGN_OR_RETURN(auto data_key, keys_.DataKey(subject));
+  std::string row = RowId(subject, spec->id);
+  auto sealed = rows[0].Bytes(0);
+  ASSIGN_OR_RETURN(std::string plain, crypto::OpenString(data_key, sealed, {kTable, kColumn, row}));
+  if (actor != subject) {
+    // Fail closed: a read by someone else that cannot be recorded does not happen.
+    const store::Value entry[] = {std::string(subject), spec->id,
+                                  std::string(PurposeName(purpose)), std::string(actor), now_()};
+    RETURN_IF_ERROR(conn->Exec("INSERT INTO access_log (subject, field, purpose, actor, at) "
+                               "VALUES ($1, $2, $3, $4, $5)",
+                               entry)
+                        .status());
+  }
+  return plain;
+}
+
+Result<std::optional<std::string>> Gate::FindSubject(std::string_view field,
+                                                     std::string_view value) {
+  const FieldSpec* spec = inventory_.Find(field);
+  if (!spec) return PermissionDenied("field not declared in the data inventory: " + std::string(field));
+  ASSIGN_OR_RETURN(auto kind, BlindKindFor(*spec));
+  if (!kind) return InvalidArgument("field " + spec->id + " has no blind index");
+  ASSIGN_OR_RETURN(auto index, blind_.Raw(*kind, value));
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  const store::Value params[] = {spec->id, store::Blob(index.begin(), index.end())};
+  ASSIGN_OR_RETURN(auto rows, conn->Query("SELECT subject FROM personal_values WHERE field = $1 "
+                                          "AND blind = $2",
+                                          params));
+  if (rows.empty()) return std::optional<std::string>{};
+  return std::optional<std::string>{rows[0].Text(0)};
+}
+
+Result<std::vector<AccessRecord>> Gate::Accesses(std::string_view subject) {
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  const store::Value params[] = {std::string(subject)};
+  ASSIGN_OR_RETURN(auto rows, conn->Query("SELECT field, purpose, actor, at FROM access_log "
+                                          "WHERE subject = $1 ORDER BY id",
+                                          params));
+  std::vector<AccessRecord> out;
+  for (const auto& r : rows) {
+    auto purpose = ParsePurpose(r.Text(1));
+    if (!purpose) return Internal("access_log: unknown purpose " + r.Text(1));
+    out.push_back({r.Text(0), *purpose, r.Text(2), r.Int(3)});
+  }
+  return out;
+}
+
+Status Gate::Erase(std::string_view subject) {
+  RETURN_IF_ERROR(keys_.Erase(subject));
+  RETURN_IF_ERROR(consents_.Forget(subject));
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  const store::Value params[] = {std::string(subject)};
+  return conn->Exec("DELETE FROM personal_values WHERE subject = $1", params).status();
+}
+
+}  // namespace yz::privacy

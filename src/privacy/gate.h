@@ -1,0 +1,83 @@
+// The gate: the one way personal data is written, read and erased.
+//
+// Driven by the data inventory: a write of an undeclared field fails; the gate
+// applies the field's protection (AEAD under the subject's own data key, bound to
+// table, column and subject/field, plus a keyed blind index where the inventory
+// says so); a read names a purpose, which must be one the inventory allows for the
+// field and, where the inventory requires it, one the subject consented to. Every
+// read by an actor other than the subject is recorded where the subject can list
+// it (Accesses). Erase destroys the subject's data key (crypto-shredding), so the
+// values cannot be opened again, not even from a backup taken before.
+//
+// Protections that transform a value before it is kept (truncate, coarsen,
+// pseudonymize) belong to the event pipeline that computes them; the gate refuses
+// them with FailedPrecondition rather than store a value unprotected.
+//
+// Thread-safety: thread-safe; the references given to the constructor must
+// outlive the gate.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "crypto/blind_index.h"
+#include "crypto/keyring.h"
+#include "privacy/consent.h"
+#include "privacy/inventory.h"
+#include "store/database.h"
+
+namespace yz::privacy {
+
+struct AccessRecord {
+  std::string field;
+  Purpose purpose;
+  std::string actor;
+  std::int64_t at = 0;  // Unix seconds
+};
+
+class Gate {
+ public:
+  Gate(store::Database& db, crypto::Keystore& keys, const crypto::BlindIndexer& blind,
+       const Inventory& inventory, ConsentLedger& consents, std::function<std::int64_t()> now);
+
+  // Stores `value` for `subject` under the field's protection, replacing any
+  // earlier value. PermissionDenied for an undeclared field; InvalidArgument for a
+  // value the blind index cannot normalize; Ok without storing for `drop` fields.
+  Status Write(std::string_view subject, std::string_view field, std::string_view value);
+
+  // The value, for `purpose`, on behalf of `actor` (the subject's own id when the
+  // subject reads). PermissionDenied for an undeclared field, a purpose the field
+  // may not serve, or a consent-based purpose without consent; NotFound if no
+  // value is stored; PermissionDenied if the value cannot be opened (erased
+  // subject, or a ciphertext moved from elsewhere).
+  Result<std::string> Read(std::string_view subject, std::string_view field, Purpose purpose,
+                           std::string_view actor);
+
+  // The subject whose blind-indexed `field` equals `value` (login by phone or
+  // e-mail); nullopt if none.
+  Result<std::optional<std::string>> FindSubject(std::string_view field, std::string_view value);
+
+  // Reads of the subject's data by others, oldest first.
+  Result<std::vector<AccessRecord>> Accesses(std::string_view subject);
+
+  // Crypto-shredding: destroys the subject's data key, then deletes its values and
+  // consents. The key goes first, so a failure half way leaves nothing readable.
+  Status Erase(std::string_view subject);
+
+ private:
+  Result<std::optional<crypto::BlindKind>> BlindKindFor(const FieldSpec& spec) const;
+
+  store::Database& db_;
+  crypto::Keystore& keys_;
+  const crypto::BlindIndexer& blind_;
+  const Inventory& inventory_;
+  ConsentLedger& consents_;
+  std::function<std::int64_t()> now_;
+};
+
+}  // namespace yz::privacy

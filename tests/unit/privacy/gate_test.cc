@@ -1,0 +1,217 @@
+// The gate on both backends: SQLite temp files and the PostgreSQL named by
+// YZCLOUD_TEST_PG (scripts/with-postgres).
+#include "privacy/gate.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "store/migrations.h"
+
+namespace yz::privacy {
+namespace {
+
+using store::Backend;
+
+struct Clock {
+  std::int64_t now = 1'800'000'000;
+};
+
+class GateTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    std::string data_url, keys_url;
+    if (GetParam() == Backend::kSqlite) {
+      dir_ = std::filesystem::path(::testing::TempDir()) /
+             ("yz_gate_" + std::to_string(::getpid()) + "_" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      std::filesystem::remove_all(dir_);
+      data_url = (dir_ / "data.db").string();
+      keys_url = (dir_ / "keys.db").string();
+    } else {
+      const char* pg = std::getenv("YZCLOUD_TEST_PG");
+      ASSERT_NE(pg, nullptr) << "run under scripts/with-postgres (YZCLOUD_TEST_PG is unset)";
+      data_url = keys_url = pg;
+    }
+    auto db = store::Open(data_url, 4);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    if (GetParam() == Backend::kPostgres) {
+      auto conn = db_->Acquire();
+      ASSERT_TRUE(conn.ok());
+      ASSERT_TRUE((*conn)->ExecScript("DROP TABLE IF EXISTS personal_values, consents, access_log, "
+                                      "settings, schema_migrations, data_keys, master_keys")
+                      .ok());
+    }
+    ASSERT_TRUE(store::Migrate(*db_).ok());
+    auto kdb = store::Open(keys_url, 4);
+    ASSERT_TRUE(kdb.ok());
+    keys_db_ = std::move(kdb).value();
+    auto ks = crypto::Keystore::Open(*keys_db_, crypto::SecretKey::Random(), 1);
+    ASSERT_TRUE(ks.ok()) << ks.status().ToString();
+    keys_ = std::move(ks).value();
+    blind_ = std::make_unique<crypto::BlindIndexer>(blind_root_);
+    std::ifstream in(std::string(YZ_SOURCE_DIR) + "/policy/inventory.toml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto inv = Inventory::Parse(text, "inventory.toml");
+    ASSERT_TRUE(inv.ok()) << inv.status().ToString();
+    inventory_ = std::make_unique<Inventory>(std::move(inv).value());
+    auto now = [this] { return clock_.now; };
+    consents_ = std::make_unique<ConsentLedger>(*db_, now);
+    gate_ = std::make_unique<Gate>(*db_, *keys_, *blind_, *inventory_, *consents_, now);
+  }
+  void TearDown() override {
+    gate_.reset();
+    keys_.reset();
+    db_.reset();
+    keys_db_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  store::Rows Query(const std::string& sql, std::vector<store::Value> params = {}) {
+    auto conn = db_->Acquire();
+    auto rows = (*conn)->Query(sql, params);
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? *rows : store::Rows{};
+  }
+
+  Clock clock_;
+  crypto::SecretKey blind_root_ = crypto::SecretKey::Random();
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Database> db_, keys_db_;
+  std::unique_ptr<crypto::Keystore> keys_;
+  std::unique_ptr<crypto::BlindIndexer> blind_;
+  std::unique_ptr<Inventory> inventory_;
+  std::unique_ptr<ConsentLedger> consents_;
+  std::unique_ptr<Gate> gate_;
+};
+
+TEST_P(GateTest, RefusesUndeclaredFields) {  // DESIGN rule: one gate, driven by the inventory
+  Status w = gate_->Write("acct-1", "registration.shoe_size", "42");
+  EXPECT_EQ(w.code(), Code::kPermissionDenied);
+  EXPECT_NE(w.message().find("registration.shoe_size"), std::string::npos);
+  EXPECT_EQ(gate_->Read("acct-1", "registration.shoe_size", Purpose::kService, "acct-1").status().code(),
+            Code::kPermissionDenied);
+  EXPECT_TRUE(Query("SELECT * FROM personal_values").empty());
+}
+
+TEST_P(GateTest, StoresOnlyCiphertextAndTheSubjectReadsItBack) {  // C2.4
+  ASSERT_TRUE(gate_->Write("acct-1", "registration.display_name", "李小龙").ok());
+  auto rows = Query("SELECT value FROM personal_values");
+  ASSERT_EQ(rows.size(), 1u);
+  std::string stored = rows[0].Text(0);
+  EXPECT_EQ(stored.find("李小龙"), std::string::npos);
+  auto read = gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1");
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, "李小龙");
+  // The subject reading its own data is not an access by someone else.
+  EXPECT_TRUE(gate_->Accesses("acct-1")->empty());
+}
+
+TEST_P(GateTest, CiphertextMovedToAnotherRowFailsToOpen) {  // C2.4, C4.1
+  ASSERT_TRUE(gate_->Write("acct-1", "registration.display_name", "Alice").ok());
+  ASSERT_TRUE(gate_->Write("acct-2", "registration.display_name", "Bob").ok());
+  ASSERT_TRUE(gate_->Write("acct-1", "registration.birth_date", "1990-01-01").ok());
+  auto conn = db_->Acquire();
+  // acct-2's name row now holds acct-1's ciphertext; acct-1's birth date its name.
+  ASSERT_TRUE((*conn)->ExecScript(
+      "UPDATE personal_values SET value = (SELECT value FROM personal_values WHERE "
+      "subject = 'acct-1' AND field = 'registration.display_name') WHERE subject = 'acct-2' "
+      "AND field = 'registration.display_name';"
+      "UPDATE personal_values SET value = (SELECT value FROM personal_values WHERE "
+      "subject = 'acct-1' AND field = 'registration.display_name') WHERE subject = 'acct-1' "
+      "AND field = 'registration.birth_date'").ok());
+  EXPECT_EQ(gate_->Read("acct-2", "registration.display_name", Purpose::kService, "acct-2").status().code(),
+            Code::kPermissionDenied);
+  EXPECT_EQ(gate_->Read("acct-1", "registration.birth_date", Purpose::kService, "acct-1").status().code(),
+            Code::kPermissionDenied);
+  EXPECT_EQ(*gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1"), "Alice");
+}
+
+TEST_P(GateTest, PurposeTheInventoryDoesNotAllowIsRefused) {  // C3.3
+  ASSERT_TRUE(gate_->Write("dev-1", "device.imei", "490154203237518").ok());
+  auto r = gate_->Read("dev-1", "device.imei", Purpose::kStatistics, "job:rollup");
+  EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
+  EXPECT_TRUE(gate_->Read("dev-1", "device.imei", Purpose::kSecurity, "staff:sec").ok());
+}
+
+TEST_P(GateTest, ConsentPurposeNeedsConsentAndOthersReadsAreRecorded) {  // C3.1, C3.2, PIPL Art. 14-15
+  ASSERT_TRUE(gate_->Write("acct-1", "registration.enterprise_name", "永州电机厂").ok());
+  auto refused = gate_->Read("acct-1", "registration.enterprise_name", Purpose::kPersonalization,
+                             "job:ranking");
+  EXPECT_EQ(refused.status().code(), Code::kPermissionDenied);
+  ASSERT_TRUE(consents_->Give("acct-1", Purpose::kPersonalization, "2026-11-29.1",
+                              ConsentSource::kBanner).ok());
+  clock_.now += 60;
+  auto allowed = gate_->Read("acct-1", "registration.enterprise_name", Purpose::kPersonalization,
+                             "job:ranking");
+  ASSERT_TRUE(allowed.ok()) << allowed.status().ToString();
+  EXPECT_EQ(*allowed, "永州电机厂");
+  auto log = gate_->Accesses("acct-1");
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_EQ((*log)[0].actor, "job:ranking");
+  EXPECT_EQ((*log)[0].field, "registration.enterprise_name");
+  EXPECT_EQ((*log)[0].purpose, Purpose::kPersonalization);
+  EXPECT_EQ((*log)[0].at, clock_.now);
+
+  ASSERT_TRUE(consents_->Withdraw("acct-1", Purpose::kPersonalization).ok());
+  EXPECT_EQ(gate_->Read("acct-1", "registration.enterprise_name", Purpose::kPersonalization,
+                        "job:ranking").status().code(),
+            Code::kPermissionDenied);
+  auto history = consents_->History("acct-1");
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].policy_version, "2026-11-29.1");
+  EXPECT_EQ((*history)[0].source, "banner");
+  EXPECT_EQ((*history)[0].withdrawn_at, clock_.now);
+  EXPECT_EQ(consents_->Withdraw("acct-1", Purpose::kPersonalization).code(), Code::kNotFound);
+}
+
+TEST_P(GateTest, BlindIndexFindsTheSubjectWithoutPlaintext) {  // C1.1 login by phone
+  ASSERT_TRUE(gate_->Write("acct-7", "registration.login_phone", "+86 138-0013-8000").ok());
+  auto found = gate_->FindSubject("registration.login_phone", "13800138000");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->value_or(""), "acct-7");
+  EXPECT_FALSE(gate_->FindSubject("registration.login_phone", "13900000000")->has_value());
+  for (const auto& r : Query("SELECT value, blind FROM personal_values")) {
+    EXPECT_EQ(r.Text(0).find("13800138000"), std::string::npos);
+    EXPECT_EQ(r.Text(1).find("13800138000"), std::string::npos);
+  }
+}
+
+TEST_P(GateTest, TransformingProtectionsAreRefusedRatherThanStoredRaw) {
+  EXPECT_EQ(gate_->Write("v-1", "log.ip_truncated", "203.0.113.9").code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(Query("SELECT * FROM personal_values").empty());
+}
+
+TEST_P(GateTest, EraseShredsEvenACopyTakenBefore) {  // PIPL Art. 47, C2.4
+  ASSERT_TRUE(gate_->Write("acct-1", "registration.display_name", "Alice").ok());
+  ASSERT_TRUE(gate_->Write("acct-2", "registration.display_name", "Bob").ok());
+  auto backup = Query("SELECT subject, field, value, updated_at FROM personal_values");
+  ASSERT_EQ(backup.size(), 2u);
+  ASSERT_TRUE(gate_->Erase("acct-1").ok());
+  EXPECT_EQ(gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1").status().code(),
+            Code::kNotFound);
+  // Restore the backup: acct-1's row is back, but its key is gone for good.
+  auto conn = db_->Acquire();
+  ASSERT_TRUE((*conn)->Exec("DELETE FROM personal_values").ok());
+  for (const auto& r : backup) {
+    const store::Value p[] = {r.Text(0), r.Text(1), r.Bytes(2), r.Int(3)};
+    ASSERT_TRUE((*conn)->Exec("INSERT INTO personal_values (subject, field, value, updated_at) "
+                              "VALUES ($1, $2, $3, $4)", p).ok());
+  }
+  EXPECT_EQ(gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1").status().code(),
+            Code::kPermissionDenied);
+  EXPECT_EQ(*gate_->Read("acct-2", "registration.display_name", Purpose::kService, "acct-2"), "Bob");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, GateTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) {
+                           return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+                         });
+
+}  // namespace
+}  // namespace yz::privacy
