@@ -29,18 +29,7 @@ std::string InventoryText() {
   return ss.str();
 }
 
-class NoticeTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(server_->started()) << server_->output(); }
-  int port() const { return server_->port(); }
-  static ServerProcess* server_;
-};
-ServerProcess* NoticeTest::server_ = nullptr;
+using NoticeTest = SharedServerTest;
 
 // C6.1: the notice is published on the site, in Chinese by default.
 // C2.1-C2.4: every declared field (logs, device, cookies, ...) appears with its

@@ -2,6 +2,7 @@
 // integration tests. Each instance gets a fresh temp data directory.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -47,5 +48,19 @@ struct CommandResult {
 };
 CommandResult RunYzcloud(const std::vector<std::string>& args,
                          const std::map<std::string, std::string>& env = {});
+
+// A fixture whose tests share one server started for the whole suite (the
+// server is read-only for them, and starting it per test would cost seconds).
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new ServerProcess(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(server_->started()) << server_->output(); }
+  int port() const { return server_->port(); }
+  static inline ServerProcess* server_ = nullptr;
+};
 
 }  // namespace yz::testing

@@ -11,18 +11,7 @@
 namespace yz::testing {
 namespace {
 
-class ServerTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(server_->started()) << server_->output(); }
-  int port() const { return server_->port(); }
-  static ServerProcess* server_;
-};
-ServerProcess* ServerTest::server_ = nullptr;
+using ServerTest = SharedServerTest;
 
 TEST_F(ServerTest, HealthzAnswersOk) {
   auto r = Fetch(port(), "GET", "/healthz");
