@@ -6,7 +6,8 @@
 #include <fstream>
 #include <sstream>
 #include <string_view>
-#include <toml++/toml.h>
+
+#include "core/toml.h"
 
 extern char** environ;
 
@@ -119,13 +120,7 @@ Status ApplyValue(Config& c, const std::string& key, const std::string& value,
 }
 
 Status ApplyToml(Config& c, const std::string& text, const std::string& source) {
-  toml::table table;
-  try {
-    table = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(source + ":" + std::to_string(e.source().begin.line) + ": " +
-                           std::string(e.description()));
-  }
+  ASSIGN_OR_RETURN(toml::table table, ParseToml(text, source));
   for (auto&& [name, node] : table) {
     std::string key(name.str());
     std::string where = Where(source, node);

@@ -1,7 +1,6 @@
 #include "privacy/inventory.h"
 
 #include <sodium.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <array>
@@ -12,6 +11,8 @@
 #include <set>
 #include <sstream>
 #include <utility>
+
+#include "core/toml.h"
 
 namespace yz::privacy {
 namespace {
@@ -605,13 +606,7 @@ bool FieldSpec::SensitiveForAge(int age) const {
 }
 
 Result<Inventory> Inventory::Parse(std::string_view text, std::string source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument(source + ":" + std::to_string(e.source().begin.line) + ": " +
-                           std::string(e.description()));
-  }
+  ASSIGN_OR_RETURN(toml::table root, ParseToml(text, source));
 
   Diagnostics d(source);
   Inventory inv;

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "test_util.h"
+#include "../test_util.h"
 
 namespace yz::crypto {
 namespace {

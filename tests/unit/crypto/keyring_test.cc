@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "crypto/aead.h"
-#include "test_util.h"
+#include "../test_util.h"
 
 namespace yz::store {
 void PrintTo(Backend b, std::ostream* os) {

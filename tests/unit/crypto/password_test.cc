@@ -4,7 +4,7 @@
 
 #include <regex>
 
-#include "test_util.h"
+#include "../test_util.h"
 
 namespace yz::crypto {
 namespace {

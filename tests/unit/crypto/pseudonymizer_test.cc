@@ -5,7 +5,7 @@
 #include <chrono>
 #include <vector>
 
-#include "test_util.h"
+#include "../test_util.h"
 
 namespace yz::crypto {
 namespace {

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "../test_util.h"
 #include "store/migrations.h"
 
 namespace yz::store {
@@ -29,20 +30,6 @@ void PrintTo(Backend b, std::ostream* os) {
 namespace {
 
 std::string Describe(const Status& s) { return s.ToString(); }
-
-#define ASSERT_OK(expr)                                    \
-  do {                                                     \
-    const ::yz::Status s_ = (expr);                        \
-    ASSERT_TRUE(s_.ok()) << #expr << ": " << Describe(s_); \
-  } while (0)
-
-// `ASSERT_OK_AND_ASSIGN(auto x, Make());`
-#define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
-  ASSERT_OK_AND_ASSIGN_IMPL(YZ_CONCAT(result_, __LINE__), lhs, rexpr)
-#define ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, rexpr)                   \
-  auto tmp = (rexpr);                                                \
-  ASSERT_TRUE(tmp.ok()) << #rexpr << ": " << Describe(tmp.status()); \
-  lhs = std::move(tmp).value()
 
 class DatabaseTest : public ::testing::TestWithParam<Backend> {
  protected:

@@ -1,4 +1,4 @@
-// Assertion helpers shared by the crypto tests.
+// Assertion helpers for Status and Result, shared by the unit tests.
 #pragma once
 
 #include <gtest/gtest.h>
