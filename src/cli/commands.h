@@ -26,5 +26,6 @@ struct ConfigFlags {
 void AddServe(CLI::App& app, std::function<int()>& run);
 void AddMigrate(CLI::App& app, std::function<int()>& run);
 void AddPolicy(CLI::App& app, std::function<int()>& run);
+void AddKeys(CLI::App& app, std::function<int()>& run);
 
 }  // namespace yz::cli

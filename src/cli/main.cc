@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   yz::cli::AddServe(app, run);
   yz::cli::AddMigrate(app, run);
   yz::cli::AddPolicy(app, run);
+  yz::cli::AddKeys(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 2;
 }

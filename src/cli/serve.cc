@@ -1,14 +1,18 @@
 // `yzcloud serve`: open the store, migrate, and serve HTTP until SIGTERM.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
 #include "core/log.h"
+#include "privacy/gate.h"
+#include "privacy/keys.h"
 #include "store/database.h"
 #include "store/migrations.h"
 #include "web/metrics.h"
+#include "web/notice.h"
 #include "web/routes.h"
 #include "web/server.h"
 
@@ -31,8 +35,43 @@ int Serve(const ConfigFlags& flags) {
     spdlog::critical("migration failed: {}", s.message());
     return 1;
   }
+  auto keys = privacy::OpenKeys(config);
+  if (!keys.ok()) {
+    spdlog::critical("cannot open the keys: {}", keys.status().message());
+    return 1;
+  }
   web::Metrics metrics;
-  web::App app{**db, metrics};
+  auto now = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  // C6.1: a fresh install publishes the shipped notice as version 1. Later revisions
+  // are an operator's decision (`yzcloud policy publish`), never a side effect of start.
+  privacy::NoticeVersions notices(**db, now);
+  auto shipped = web::ShippedNoticeTexts();
+  auto published = shipped.ok() ? notices.EnsurePublished(shipped->inventory, shipped->statement)
+                                : Result<privacy::NoticeVersion>(shipped.status());
+  if (!published.ok()) {
+    spdlog::critical("cannot publish the privacy notice: {}", published.status().message());
+    return 1;
+  }
+  if (published->sha256 != privacy::NoticeHash(shipped->inventory, shipped->statement)) {
+    spdlog::warn("the privacy notice built into this yzcloud differs from published version {}; "
+                 "review it and run `yzcloud policy publish` to publish it",
+                 published->number);
+  }
+  // The gate enforces the inventory of the published notice, so the system never
+  // collects a field, or uses it for a purpose, that the public notice omits.
+  const std::string inventory_name = "published notice version " + std::to_string(published->number);
+  auto inventory = privacy::Inventory::Parse(published->inventory, inventory_name);
+  if (!inventory.ok()) {
+    spdlog::critical("{} does not parse: {}", inventory_name, inventory.status().message());
+    return 1;
+  }
+  privacy::ConsentLedger consents(**db, now);
+  privacy::Gate gate(**db, *keys->keystore, *keys->blind, *inventory, consents, now);
+  web::App app{**db, metrics, notices, gate, consents};
   web::Router router = web::BuildRoutes(app);
   web::Server server(config, router, metrics);
   if (Status s = server.Listen(); !s.ok()) {
@@ -62,6 +101,8 @@ void AddServe(CLI::App& app, std::function<int()>& run) {
   flags->Add(cmd, "--listen", "listen", "Address to bind");
   flags->Add(cmd, "--threads", "threads", "I/O threads");
   flags->Add(cmd, "--workers", "workers", "Blocking worker threads");
+  flags->Add(cmd, "--key-dir", "key_dir", "Folder of the master and blind-index keys");
+  flags->Add(cmd, "--keystore", "keystore", "SQLite path or postgres://URL of the keystore");
   cmd->callback([flags, &run] { run = [flags] { return Serve(*flags); }; });
 }
 

@@ -42,6 +42,9 @@ const KeySpec kKeys[] = {
     Str("data_dir", &Config::data_dir),
     Str("database", &Config::database),
     Int("db_pool", &Config::db_pool, 1, 512),
+    Str("key_dir", &Config::key_dir),
+    Str("keystore", &Config::keystore),
+    Int("key_cache", &Config::key_cache, 0, 10000000),
     List("trusted_proxies", &Config::trusted_proxies),
     Int("max_connections", &Config::max_connections, 1, 1000000),
     Int("max_header_bytes", &Config::max_header_bytes, 1024, 1024 * 1024),
@@ -94,6 +97,22 @@ std::string Where(const std::string& source, const toml::node& node) {
 std::string Config::DatabaseUrl() const {
   if (!database.empty()) return database;
   return (std::filesystem::path(data_dir) / "yzcloud.db").string();
+}
+
+std::string Config::KeyDir() const {
+  if (!key_dir.empty()) return key_dir;
+  return (std::filesystem::path(data_dir) / "keys").string();
+}
+
+std::string Config::KeystoreUrl() const {
+  if (!keystore.empty()) return keystore;
+  const std::string data = DatabaseUrl();
+  if (data.starts_with("postgres://") || data.starts_with("postgresql://")) {
+    // The same database, but the keystore's own schema (see kKeystoreSchema).
+    return data + (data.find('?') == std::string::npos ? "?" : "&") +
+           "options=-csearch_path%3D" + kKeystoreSchema;
+  }
+  return (std::filesystem::path(data_dir) / "keys.db").string();
 }
 
 Status ApplyValue(Config& c, const std::string& key, const std::string& value,

@@ -16,6 +16,9 @@
 
 namespace yz {
 
+// The PostgreSQL schema that holds the keystore when `keystore` is not set.
+inline constexpr const char* kKeystoreSchema = "yz_keys";
+
 struct Config {
   std::string listen = "127.0.0.1";  // address to bind
   std::int64_t port = 8080;          // 0 picks a free port
@@ -24,6 +27,10 @@ struct Config {
   std::string data_dir = "./data";   // SQLite file, keys, outbox
   std::string database;              // empty: SQLite at data_dir/yzcloud.db; or postgres://...
   std::int64_t db_pool = 8;          // pooled connections
+  std::string key_dir;               // empty: data_dir/keys (master-N.key, blind.key)
+  std::string keystore;              // empty: SQLite data_dir/keys.db, or on PostgreSQL
+                                     // the data database's schema yz_keys
+  std::int64_t key_cache = 4096;     // unwrapped data keys kept in memory
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
   std::int64_t max_connections = 10000;
   std::int64_t max_header_bytes = 16 * 1024;
@@ -35,6 +42,10 @@ struct Config {
 
   // The SQLite path or PostgreSQL URL to open.
   std::string DatabaseUrl() const;
+  std::string KeyDir() const;
+  // Where the wrapped data keys live: never in the data database's own tables,
+  // so a backup of the data does not carry the keys that open it.
+  std::string KeystoreUrl() const;
 };
 
 // Loads TOML text (`source` names it in errors) into `config`.

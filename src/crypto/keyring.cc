@@ -46,24 +46,24 @@ class Fd {
   int fd_;
 };
 
-Result<SecretKey> LoadKeyFile(int fd, const std::string& path) {
+Result<SecretKey> ReadKeyFd(int fd, const std::string& path) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return Unavailable("master key file " + path + ": " + Errno());
+  if (::fstat(fd, &st) != 0) return Unavailable("key file " + path + ": " + Errno());
   if (!S_ISREG(st.st_mode)) {
-    return FailedPrecondition("master key file " + path + " is not a regular file");
+    return FailedPrecondition("key file " + path + " is not a regular file");
   }
   if (st.st_uid != ::geteuid()) {
-    return PermissionDenied("master key file " + path + " is owned by uid " +
+    return PermissionDenied("key file " + path + " is owned by uid " +
                             std::to_string(st.st_uid) + ", not by this process's user (uid " +
                             std::to_string(::geteuid()) + ")");
   }
   if ((st.st_mode & 077) != 0) {
-    return PermissionDenied("master key file " + path + " has mode " + Octal(st.st_mode) +
+    return PermissionDenied("key file " + path + " has mode " + Octal(st.st_mode) +
                             "; group and others must have no access (chmod 600 " + path + ")");
   }
   if (st.st_size != static_cast<off_t>(SecretKey::kSize)) {
-    return FailedPrecondition("master key file " + path + " holds " + std::to_string(st.st_size) +
-                              " bytes; a master key is exactly " +
+    return FailedPrecondition("key file " + path + " holds " + std::to_string(st.st_size) +
+                              " bytes; a key is exactly " +
                               std::to_string(SecretKey::kSize));
   }
   return SecretKey::FillWith([&](std::span<std::uint8_t, SecretKey::kSize> out) -> Status {
@@ -73,7 +73,7 @@ Result<SecretKey> LoadKeyFile(int fd, const std::string& path) {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         sodium_memzero(out.data(), out.size());
-        return Unavailable("master key file " + path + ": short read");
+        return Unavailable("key file " + path + ": short read");
       }
       got += static_cast<std::size_t>(n);
     }
@@ -98,7 +98,7 @@ Status CreateKeyFile(const std::filesystem::path& path) {
   const std::string target = path.string();
   std::string tmp = target + ".tmp.XXXXXX";
   Fd fd(::mkostemp(tmp.data(), O_CLOEXEC));
-  if (fd.get() < 0) return Unavailable("cannot create master key file " + target + ": " + Errno());
+  if (fd.get() < 0) return Unavailable("cannot create key file " + target + ": " + Errno());
   struct Unlinker {
     const std::string& name;
     ~Unlinker() { ::unlink(name.c_str()); }
@@ -109,10 +109,10 @@ Status CreateKeyFile(const std::filesystem::path& path) {
   }
   const SecretKey key = SecretKey::Random();
   if (!WriteAll(fd.get(), key.data(), key.size()) || ::fsync(fd.get()) != 0 || !fd.Close()) {
-    return Unavailable("cannot write master key file " + target + ": " + Errno());
+    return Unavailable("cannot write key file " + target + ": " + Errno());
   }
   if (::link(tmp.c_str(), target.c_str()) != 0 && errno != EEXIST) {
-    return Unavailable("cannot create master key file " + target + ": " + Errno());
+    return Unavailable("cannot create key file " + target + ": " + Errno());
   }
   // Make the new directory entry durable before anything is sealed under the key.
   const std::string dir = path.has_parent_path() ? path.parent_path().string() : ".";
@@ -167,6 +167,16 @@ Status CreateTables(store::Connection& conn) {
   return tx.Commit();
 }
 
+// Serialises recording a master version (exclusive) against data key inserts
+// (shared) on PostgreSQL, within the caller's transaction. SQLite's write
+// transactions are serialised already.
+Status LockMasterVersions(store::Connection& conn, bool exclusive) {
+  if (conn.backend() != store::Backend::kPostgres) return Status::Ok();
+  auto locked = conn.Query(exclusive ? "SELECT pg_advisory_xact_lock(133449431639412)"
+                                     : "SELECT pg_advisory_xact_lock_shared(133449431639412)");
+  return locked.ok() ? Status::Ok() : locked.status();
+}
+
 Status ValidateSubject(std::string_view subject) {
   if (subject.empty()) return InvalidArgument("keystore: subject is empty");
   if (subject.size() > kMaxSubjectBytes) {
@@ -190,20 +200,31 @@ Result<SecretKey> Unwrap(const SecretKey& master, const store::Blob& wrapped,
 
 }  // namespace
 
-Result<SecretKey> LoadOrCreateMasterKey(const std::filesystem::path& path) {
+Result<SecretKey> LoadKeyFile(const std::filesystem::path& path) {
+  RETURN_IF_ERROR(EnsureSodium());
+  const std::string name = path.string();
+  Fd fd(::open(name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (fd.get() >= 0) return ReadKeyFd(fd.get(), name);
+  if (errno == ENOENT) return NotFound("key file " + name + " does not exist");
+  if (errno == EACCES) return PermissionDenied("cannot read key file " + name);
+  if (errno == ELOOP) return FailedPrecondition("key file " + name + " is a symbolic link; refusing it");
+  return Unavailable("cannot open key file " + name + ": " + Errno());
+}
+
+Result<SecretKey> LoadOrCreateKeyFile(const std::filesystem::path& path) {
   RETURN_IF_ERROR(EnsureSodium());
   const std::string name = path.string();
   for (int attempt = 0; attempt < 2; ++attempt) {
     Fd fd(::open(name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (fd.get() >= 0) return LoadKeyFile(fd.get(), name);
-    if (errno == EACCES) return PermissionDenied("cannot read master key file " + name);
+    if (fd.get() >= 0) return ReadKeyFd(fd.get(), name);
+    if (errno == EACCES) return PermissionDenied("cannot read key file " + name);
     if (errno == ELOOP) {
-      return FailedPrecondition("master key file " + name + " is a symbolic link; refusing it");
+      return FailedPrecondition("key file " + name + " is a symbolic link; refusing it");
     }
-    if (errno != ENOENT) return Unavailable("cannot open master key file " + name + ": " + Errno());
+    if (errno != ENOENT) return Unavailable("cannot open key file " + name + ": " + Errno());
     RETURN_IF_ERROR(CreateKeyFile(path));
   }
-  return Unavailable("master key file " + name + " vanished while being created");
+  return Unavailable("key file " + name + " vanished while being created");
 }
 
 Result<std::unique_ptr<Keystore>> Keystore::Open(store::Database& db, SecretKey master,
@@ -215,7 +236,27 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(store::Database& db, SecretKey 
   RETURN_IF_ERROR(CreateTables(*conn));
   RETURN_IF_ERROR(ks->RecordMaster(*conn, master, master_version));
   ks->current_version_ = master_version;
-  ks->masters_.emplace(master_version, std::move(master));
+  ks->masters_.emplace(master_version, std::make_shared<const SecretKey>(std::move(master)));
+  return ks;
+}
+
+Result<std::unique_ptr<Keystore>> Keystore::Open(store::Database& db, MasterLoader loader,
+                                                 std::size_t cache_size) {
+  RETURN_IF_ERROR(EnsureSodium());
+  if (!loader) return InvalidArgument("keystore: no master key loader");
+  int recorded = 0;
+  {
+    ASSIGN_OR_RETURN(store::PooledConnection conn, db.Acquire());
+    RETURN_IF_ERROR(CreateTables(*conn));
+    ASSIGN_OR_RETURN(store::Rows newest,
+                     conn->Query("SELECT COALESCE(MAX(version), 0) FROM master_keys"));
+    recorded = static_cast<int>(newest.empty() ? 0 : newest[0].Int(0));
+  }
+  const int version = recorded == 0 ? 1 : recorded;
+  ASSIGN_OR_RETURN(SecretKey master, loader(version, /*create=*/recorded == 0));
+  ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks,
+                   Open(db, std::move(master), version, cache_size));
+  ks->loader_ = std::move(loader);
   return ks;
 }
 
@@ -246,20 +287,71 @@ Status Keystore::RecordMaster(store::Connection& conn, const SecretKey& key, int
     }
     ASSIGN_OR_RETURN(std::vector<std::uint8_t> sealed, Seal(key, kCheckPlaintext, binding));
     const store::Value insert[] = {std::int64_t{version}, std::move(sealed)};
-    auto inserted = conn.Exec(
-        "INSERT INTO master_keys (version, key_check) VALUES ($1, $2) "
-        "ON CONFLICT (version) DO NOTHING",
-        insert);
-    if (!inserted.ok()) return inserted.status();
-    if (*inserted == 1) return Status::Ok();
+    // Exclusive against data key inserts (see the header): once this commits, no
+    // insert can still wrap under an older version.
+    store::Transaction tx(conn);
+    RETURN_IF_ERROR(tx.begin_status());
+    RETURN_IF_ERROR(LockMasterVersions(conn, /*exclusive=*/true));
+    ASSIGN_OR_RETURN(std::int64_t inserted,
+                     conn.Exec("INSERT INTO master_keys (version, key_check) VALUES ($1, $2) "
+                               "ON CONFLICT (version) DO NOTHING",
+                               insert));
+    RETURN_IF_ERROR(tx.Commit());
+    if (inserted == 1) return Status::Ok();
     // Another node recorded this version first; check ours against it.
   }
   return Internal("keystore: master key row " + v + " keeps changing");
 }
 
+Result<Keystore::MasterPtr> Keystore::Master(store::Connection& conn, int version) {
+  {
+    std::shared_lock lock(masters_mu_);
+    if (auto it = masters_.find(version); it != masters_.end()) return it->second;
+  }
+  const std::string v = std::to_string(version);
+  if (!loader_) return NotFound("keystore: master key version " + v + " is not held");
+  const store::Value by_version[] = {std::int64_t{version}};
+  ASSIGN_OR_RETURN(store::Rows rows,
+                   conn.Query("SELECT key_check FROM master_keys WHERE version = $1", by_version));
+  if (rows.empty()) return NotFound("keystore: master key version " + v + " is not recorded");
+  auto loaded = loader_(version, /*create=*/false);
+  if (!loaded.ok()) {
+    // Its file may have been removed by a rotation that just finished.
+    return NotFound("keystore: master key version " + v + ": " + loaded.status().message());
+  }
+  auto check = OpenString(*loaded, rows[0].Bytes(0), Binding{"master_keys", "key_check", v});
+  if (!check.ok() || *check != kCheckPlaintext) {
+    return PermissionDenied("keystore: the key loaded as master version " + v +
+                            " is not the one recorded");
+  }
+  auto master = std::make_shared<const SecretKey>(std::move(*loaded));
+  std::unique_lock lock(masters_mu_);
+  return masters_.try_emplace(version, std::move(master)).first->second;
+}
+
+Status Keystore::RefreshCurrent(store::Connection& conn) {
+  ASSIGN_OR_RETURN(store::Rows newest,
+                   conn.Query("SELECT COALESCE(MAX(version), 0) FROM master_keys"));
+  const int version = static_cast<int>(newest.empty() ? 0 : newest[0].Int(0));
+  ASSIGN_OR_RETURN(MasterPtr master, Master(conn, version));
+  std::unique_lock lock(masters_mu_);
+  if (version > current_version_) current_version_ = version;
+  return Status::Ok();
+}
+
 int Keystore::master_version() const {
   std::shared_lock lock(masters_mu_);
   return current_version_;
+}
+
+Result<std::map<int, std::int64_t>> Keystore::KeysByVersion() {
+  ASSIGN_OR_RETURN(store::PooledConnection conn, db_.Acquire());
+  ASSIGN_OR_RETURN(store::Rows rows,
+                   conn->Query("SELECT master_version, COUNT(*) FROM data_keys "
+                               "GROUP BY master_version ORDER BY master_version"));
+  std::map<int, std::int64_t> counts;
+  for (const store::Row& row : rows) counts[static_cast<int>(row.Int(0))] = row.Int(1);
+  return counts;
 }
 
 std::optional<SecretKey> Keystore::CacheGet(const std::string& subject) {
@@ -281,6 +373,46 @@ void Keystore::CachePut(const std::string& subject, const SecretKey& key, std::u
   }
 }
 
+// Inserts a fresh data key wrapped under the current master, unless the current
+// version is stale; `inserted` says whether the row is ours.
+Result<SecretKey> Keystore::Create(store::Connection& conn, const std::string& subject,
+                                   std::uint64_t epoch, bool& inserted) {
+  inserted = false;
+  int version;
+  MasterPtr master;
+  {
+    std::shared_lock lock(masters_mu_);
+    version = current_version_;
+    master = masters_.at(version);
+  }
+  SecretKey key = SecretKey::Random();
+  ASSIGN_OR_RETURN(std::vector<std::uint8_t> wrapped,
+                   Seal(*master, key.bytes(), Binding{"data_keys", "wrapped", subject}));
+  bool stale = false;
+  {
+    store::Transaction tx(conn);
+    RETURN_IF_ERROR(tx.begin_status());
+    RETURN_IF_ERROR(LockMasterVersions(conn, /*exclusive=*/false));
+    ASSIGN_OR_RETURN(store::Rows newest,
+                     conn.Query("SELECT COALESCE(MAX(version), 0) FROM master_keys"));
+    stale = !newest.empty() && newest[0].Int(0) != version;
+    if (!stale) {
+      const store::Value insert[] = {subject, std::int64_t{version}, std::move(wrapped),
+                                     NowUnixSeconds()};
+      ASSIGN_OR_RETURN(std::int64_t changed,
+                       conn.Exec("INSERT INTO data_keys (subject, master_version, wrapped, "
+                                 "created_at) VALUES ($1, $2, $3, $4) "
+                                 "ON CONFLICT (subject) DO NOTHING",
+                                 insert));
+      RETURN_IF_ERROR(tx.Commit());
+      inserted = changed == 1;
+    }
+  }  // a stale attempt rolls back here
+  if (stale) RETURN_IF_ERROR(RefreshCurrent(conn));  // another process rotated
+  if (inserted) CachePut(subject, key, epoch);
+  return key;
+}
+
 Result<SecretKey> Keystore::DataKey(std::string_view subject_view) {
   RETURN_IF_ERROR(ValidateSubject(subject_view));
   const std::string subject(subject_view);
@@ -291,45 +423,33 @@ Result<SecretKey> Keystore::DataKey(std::string_view subject_view) {
     epoch = erase_epoch_;
   }
 
-  // Shared for the whole read-unwrap / create-wrap: Rotate cannot retire the master
-  // used here, nor switch versions between choosing one and inserting under it.
-  std::shared_lock masters_lock(masters_mu_);
   ASSIGN_OR_RETURN(store::PooledConnection conn, db_.Acquire());
   const store::Value by_subject[] = {subject};
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  Status last = Status::Ok();
+  for (int attempt = 0; attempt < 4; ++attempt) {
     ASSIGN_OR_RETURN(store::Rows rows,
                      conn->Query("SELECT master_version, wrapped FROM data_keys WHERE subject = $1",
                                  by_subject));
     if (!rows.empty()) {
       const int version = static_cast<int>(rows[0].Int(0));
-      auto master = masters_.find(version);
-      if (master == masters_.end()) {
-        return FailedPrecondition("keystore: the data key of subject " + subject +
-                                  " is wrapped under master version " + std::to_string(version) +
-                                  ", which this keystore does not hold; finish the rotation");
+      auto master = Master(*conn, version);
+      if (!master.ok()) {
+        // Re-wrapped and retired since we read the row: read it again.
+        last = master.status();
+        if (last.code() == Code::kNotFound) continue;
+        return last;
       }
-      ASSIGN_OR_RETURN(SecretKey key, Unwrap(master->second, rows[0].Bytes(1), subject));
+      ASSIGN_OR_RETURN(SecretKey key, Unwrap(**master, rows[0].Bytes(1), subject));
       CachePut(subject, key, epoch);
       return key;
     }
-    SecretKey key = SecretKey::Random();
-    ASSIGN_OR_RETURN(
-        std::vector<std::uint8_t> wrapped,
-        Seal(masters_.at(current_version_), key.bytes(), Binding{"data_keys", "wrapped", subject}));
-    const store::Value insert[] = {subject, std::int64_t{current_version_}, std::move(wrapped),
-                                   NowUnixSeconds()};
-    ASSIGN_OR_RETURN(std::int64_t changed,
-                     conn->Exec("INSERT INTO data_keys (subject, master_version, wrapped, "
-                                "created_at) VALUES ($1, $2, $3, $4) "
-                                "ON CONFLICT (subject) DO NOTHING",
-                                insert));
-    if (changed == 1) {
-      CachePut(subject, key, epoch);
-      return key;
-    }
-    // Another thread or node created it first: read theirs.
+    bool inserted = false;
+    ASSIGN_OR_RETURN(SecretKey key, Create(*conn, subject, epoch, inserted));
+    if (inserted) return key;
+    // Another thread or node created it first, or our master version was stale.
   }
-  return Internal("keystore: the data key of subject " + subject + " keeps changing");
+  return FailedPrecondition("keystore: the data key of subject " + subject +
+                            " keeps changing" + (last.ok() ? "" : ": " + last.message()));
 }
 
 Status Keystore::Erase(std::string_view subject_view) {
@@ -349,25 +469,28 @@ Status Keystore::Erase(std::string_view subject_view) {
   return Status::Ok();
 }
 
-Status Keystore::Rotate(const SecretKey& new_master, int new_version) {
+Result<std::int64_t> Keystore::Rotate(const SecretKey& new_master, int new_version) {
   std::lock_guard rotating(rotate_mu_);
   {
-    std::shared_lock lock(masters_mu_);
+    std::unique_lock lock(masters_mu_);
     if (new_version <= current_version_ && masters_.count(new_version) == 0) {
       return InvalidArgument("keystore: new master version " + std::to_string(new_version) +
                              " must be above the current " + std::to_string(current_version_));
     }
+    // Held before it is recorded, so a DataKey that sees the new version recorded
+    // finds its master here.
+    masters_.try_emplace(new_version, std::make_shared<const SecretKey>(new_master.Clone()));
   }
   ASSIGN_OR_RETURN(store::PooledConnection conn, db_.Acquire());
   RETURN_IF_ERROR(RecordMaster(*conn, new_master, new_version));
   {
     // From here on new data keys are wrapped under the new master.
     std::unique_lock lock(masters_mu_);
-    if (masters_.count(new_version) == 0) masters_.emplace(new_version, new_master.Clone());
     current_version_ = new_version;
   }
 
   const std::int64_t target = new_version;
+  std::int64_t rewrapped_total = 0;
   for (;;) {
     const store::Value select[] = {target, std::int64_t{kRotateBatch}};
     ASSIGN_OR_RETURN(store::Rows rows,
@@ -380,28 +503,17 @@ Status Keystore::Rotate(const SecretKey& new_master, int new_version) {
     for (const store::Row& row : rows) {
       const std::string subject = row.Text(0);
       const std::int64_t old_version = row.Int(1);
-      std::vector<std::uint8_t> rewrapped;
-      {
-        std::shared_lock lock(masters_mu_);
-        auto old_master = masters_.find(static_cast<int>(old_version));
-        if (old_master == masters_.end()) {
-          return FailedPrecondition("keystore: subject " + subject +
-                                    " is wrapped under master "
-                                    "version " +
-                                    std::to_string(old_version) +
-                                    ", which this keystore does not hold");
-        }
-        ASSIGN_OR_RETURN(SecretKey key, Unwrap(old_master->second, row.Bytes(2), subject));
-        ASSIGN_OR_RETURN(rewrapped,
-                         Seal(new_master, key.bytes(), Binding{"data_keys", "wrapped", subject}));
-      }
+      ASSIGN_OR_RETURN(MasterPtr old_master, Master(*conn, static_cast<int>(old_version)));
+      ASSIGN_OR_RETURN(SecretKey key, Unwrap(*old_master, row.Bytes(2), subject));
+      ASSIGN_OR_RETURN(std::vector<std::uint8_t> rewrapped,
+                       Seal(new_master, key.bytes(), Binding{"data_keys", "wrapped", subject}));
       const store::Value update[] = {target, std::move(rewrapped), subject, old_version};
       // The version guard leaves alone a row erased and re-created meanwhile.
-      auto updated = conn->Exec(
-          "UPDATE data_keys SET master_version = $1, wrapped = $2 "
-          "WHERE subject = $3 AND master_version = $4",
-          update);
-      if (!updated.ok()) return updated.status();
+      ASSIGN_OR_RETURN(std::int64_t updated,
+                       conn->Exec("UPDATE data_keys SET master_version = $1, wrapped = $2 "
+                                  "WHERE subject = $3 AND master_version = $4",
+                                  update));
+      rewrapped_total += updated;
     }
     RETURN_IF_ERROR(tx.Commit());
   }
@@ -412,9 +524,9 @@ Status Keystore::Rotate(const SecretKey& new_master, int new_version) {
   if (!retired.ok()) return retired.status();
   std::unique_lock lock(masters_mu_);
   for (auto it = masters_.begin(); it != masters_.end();) {
-    it = it->first == new_version ? std::next(it) : masters_.erase(it);
+    it = it->first >= new_version ? std::next(it) : masters_.erase(it);
   }
-  return Status::Ok();
+  return rewrapped_total;
 }
 
 }  // namespace yz::crypto

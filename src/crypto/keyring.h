@@ -17,21 +17,33 @@
 // key for a version fails instead of silently minting unreadable data keys. (The
 // column is key_check, not check: CHECK is a reserved word in both dialects.)
 //
+// Rotation while other processes run (the server, while `yzcloud keys rotate`
+// re-wraps): the newest row of master_keys is the current version.
+//  - A new data key is inserted only if the version it is wrapped under is still
+//    the newest (the INSERT's WHERE clause checks it). If a rotation recorded a
+//    newer one meanwhile, the insert does nothing; the keystore then loads the
+//    newest master through its MasterLoader and wraps again. On PostgreSQL the
+//    insert holds a shared advisory lock and recording a version an exclusive one,
+//    so an insert is either committed before the new version exists (and the
+//    rotation's scan, which starts after, re-wraps it) or sees the new version.
+//    On SQLite both are write transactions, which are serialised anyway.
+//  - A row wrapped under a version this process does not hold (re-wrapped by
+//    another process) is opened with that version's master from the MasterLoader.
+//    If that master is gone too (a rotation finished meanwhile), the row is read
+//    again: it is under the newest version by then.
+//
 // Thread-safety: Keystore is thread-safe.
-//  - `masters_mu_` (shared_mutex) guards the master keys and the current version.
-//    DataKey holds it shared for the whole read-unwrap (or create-wrap) so a
-//    Rotate cannot retire the master key it is using; Rotate holds it exclusively
-//    only to add the new master (before re-wrapping) and to retire the old ones
-//    (after), so DataKey calls proceed while the rows are re-wrapped.
+//  - `masters_mu_` (shared_mutex) guards the map of master keys and the current
+//    version. Masters are shared_ptrs, so a reader keeps the one it is using even
+//    if a Rotate retires it.
 //  - `cache_mu_` guards the bounded LRU cache of unwrapped data keys.
-// Across processes: Rotate is meant to run on one node; other nodes must be
-// restarted with the new master key (they keep working meanwhile only for keys
-// they have cached or that are still wrapped under a master they hold). Other
-// nodes' caches may hold an erased subject's key until evicted or restarted.
+// Other processes' caches may hold an erased subject's key until evicted or
+// restarted (erasure through the server's own Keystore clears its cache).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -48,19 +60,31 @@
 
 namespace yz::crypto {
 
-// The master key in `path`, creating it on first run: 32 random bytes written to a
-// temporary file created with O_EXCL and mode 0600 (fchmod'd, so the umask does
-// not matter) and linked into place atomically, so two processes starting at once
-// agree on one key. Refuses with PermissionDenied (naming the path and its mode)
-// a file that group or others may access in any way, or owned by another user;
-// FailedPrecondition for a file that is not a regular file or not exactly 32 bytes;
-// Unavailable for I/O errors.
-Result<SecretKey> LoadOrCreateMasterKey(const std::filesystem::path& path);
+// The key in `path` (a master key or the blind-index root), creating it on first
+// use: 32 random bytes written to a temporary file created with O_EXCL and mode
+// 0600 (fchmod'd, so the umask does not matter) and linked into place atomically,
+// so two processes starting at once agree on one key. Refuses with
+// PermissionDenied (naming the path and its mode) a file that group or others may
+// access in any way, or owned by another user; FailedPrecondition for a file that
+// is not a regular file or not exactly 32 bytes; Unavailable for I/O errors.
+Result<SecretKey> LoadOrCreateKeyFile(const std::filesystem::path& path);
+// The same checks, without creating: NotFound if there is no file.
+Result<SecretKey> LoadKeyFile(const std::filesystem::path& path);
 
 class Keystore {
  public:
   static constexpr std::size_t kDefaultCacheSize = 4096;
   static constexpr int kRotateBatch = 256;
+
+  // Loads the master key of `version`; with `create`, makes it first if it does not
+  // exist (only ever asked for a version no row records yet).
+  using MasterLoader = std::function<Result<SecretKey>(int version, bool create)>;
+
+  // Opens the keystore in `db` (creating its tables) under the newest recorded
+  // master version, or version 1 (created through `loader`) in a new keystore.
+  // Older and newer versions met later are loaded through `loader` too.
+  static Result<std::unique_ptr<Keystore>> Open(store::Database& db, MasterLoader loader,
+                                                std::size_t cache_size = kDefaultCacheSize);
 
   // Opens the keystore in `db` (creating its tables), with `master` as master key
   // version `master_version` (>= 1). PermissionDenied if `master` does not match the
@@ -84,22 +108,37 @@ class Keystore {
   // transaction per batch of kRotateBatch keys. Resumable: if it stops half way,
   // open the keystore with the old master and call Rotate again with the same new
   // master. PermissionDenied if `new_version` is already recorded with another key.
-  Status Rotate(const SecretKey& new_master, int new_version);
+  // Returns the number of data keys re-wrapped.
+  Result<std::int64_t> Rotate(const SecretKey& new_master, int new_version);
 
   int master_version() const;
+  // How many data keys are wrapped under each master version (all under the
+  // current one, unless a rotation is unfinished).
+  Result<std::map<int, std::int64_t>> KeysByVersion();
 
  private:
   Keystore(store::Database& db, std::size_t cache_size) : db_(db), cache_size_(cache_size) {}
 
+  using MasterPtr = std::shared_ptr<const SecretKey>;
+
   // Records (or checks) the key_check row of `version` for `key`.
   Status RecordMaster(store::Connection& conn, const SecretKey& key, int version);
+  // The master of `version`, loaded (and checked against its key_check row)
+  // through the loader if this keystore does not hold it yet. NotFound if there
+  // is no such version (any more).
+  Result<MasterPtr> Master(store::Connection& conn, int version);
+  // Adopts the newest recorded version as current (another process rotated).
+  Status RefreshCurrent(store::Connection& conn);
+  Result<SecretKey> Create(store::Connection& conn, const std::string& subject,
+                           std::uint64_t epoch, bool& inserted);
   std::optional<SecretKey> CacheGet(const std::string& subject);
   void CachePut(const std::string& subject, const SecretKey& key, std::uint64_t epoch);
 
   store::Database& db_;
+  MasterLoader loader_;  // may be empty: then only the masters given are known
 
   mutable std::shared_mutex masters_mu_;  // guards masters_ and current_version_
-  std::map<int, SecretKey> masters_;
+  std::map<int, MasterPtr> masters_;
   int current_version_ = 0;
 
   std::mutex rotate_mu_;  // one Rotate at a time

@@ -100,6 +100,48 @@ CREATE TABLE access_log (
 );
 CREATE INDEX access_log_subject ON access_log (subject, at);
 )sql"},
+    {3, "notice_versions",
+     // SQLite. Published privacy-notice versions (privacy/notice_versions.h) are
+     // append-only: the triggers refuse to change or remove one, whoever asks.
+     R"sql(
+CREATE TABLE notice_versions (
+  number       INTEGER PRIMARY KEY,  -- 1, 2, 3...
+  published_at INTEGER NOT NULL,     -- Unix seconds, UTC
+  sha256       TEXT NOT NULL,
+  source       TEXT NOT NULL,
+  inventory    TEXT NOT NULL,
+  statement    TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER notice_versions_no_update BEFORE UPDATE ON notice_versions
+BEGIN
+  SELECT RAISE(ABORT, 'notice_versions is append-only: a published notice never changes');
+END;
+CREATE TRIGGER notice_versions_no_delete BEFORE DELETE ON notice_versions
+BEGIN
+  SELECT RAISE(ABORT, 'notice_versions is append-only: a published notice never changes');
+END;
+)sql",
+     // PostgreSQL. CREATE OR REPLACE: the function outlives a dropped table.
+     R"sql(
+CREATE TABLE notice_versions (
+  number       BIGINT PRIMARY KEY,
+  published_at BIGINT NOT NULL,
+  sha256       TEXT NOT NULL,
+  source       TEXT NOT NULL,
+  inventory    TEXT NOT NULL,
+  statement    TEXT NOT NULL
+);
+CREATE OR REPLACE FUNCTION notice_versions_immutable() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'notice_versions is append-only: a published notice never changes';
+END;
+$$;
+CREATE TRIGGER notice_versions_no_change BEFORE UPDATE OR DELETE ON notice_versions
+  FOR EACH ROW EXECUTE FUNCTION notice_versions_immutable();
+CREATE TRIGGER notice_versions_no_truncate BEFORE TRUNCATE ON notice_versions
+  FOR EACH STATEMENT EXECUTE FUNCTION notice_versions_immutable();
+)sql"},
 };
 
 // Key of the PostgreSQL advisory lock held while migrating ("yzcloud" in ASCII).

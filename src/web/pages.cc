@@ -3,7 +3,9 @@
 #include <kainjow/mustache.hpp>
 
 #include <chrono>
+#include <exception>
 #include <stdexcept>
+#include <utility>
 
 #include "web/assets.h"
 
@@ -35,18 +37,21 @@ mu::data ToData(const boost::json::value& v) {
   return mu::data{};
 }
 
-std::string Render(std::string_view name, const mu::data& data) {
-  auto text = FindAsset("templates/" + std::string(name) + ".mustache");
-  if (!text) throw std::runtime_error("no template " + std::string(name));
-  mu::mustache tmpl{std::string(*text)};
+std::string RenderText(std::string_view name, std::string_view text, const mu::data& data) {
+  mu::mustache tmpl{std::string(text)};
   if (!tmpl.is_valid()) throw std::runtime_error("template " + std::string(name) + ": " + tmpl.error_message());
   return tmpl.render(data);
 }
 
-}  // namespace
+std::string Render(std::string_view name, const mu::data& data) {
+  auto text = FindAsset("templates/" + std::string(name) + ".mustache");
+  if (!text) throw std::runtime_error("no template " + std::string(name));
+  return RenderText(name, *text, data);
+}
 
-Response RenderPage(const Request& req, std::string_view name, std::string_view title_key,
-                    boost::json::object data) {
+// The page body is either a named template or given text (`body_text`).
+Response Page(const Request& req, std::string_view name, const std::string_view* body_text,
+              std::string_view title_key, boost::json::object data) {
   Lang lang = PickLanguage(req);
   const auto& messages = Messages(lang);
   boost::json::object t;
@@ -60,7 +65,7 @@ Response RenderPage(const Request& req, std::string_view name, std::string_view 
   data["year"] = static_cast<int>(year);
 
   mu::data d = ToData(data);
-  d.set("content", Render(name, d));
+  d.set("content", body_text ? RenderText(name, *body_text, d) : Render(name, d));
   Response res = Response::Html(200, Render("layout", d));
   if (auto chosen = req.QueryValue("lang"); chosen && ParseLang(*chosen)) {
     res.With("Set-Cookie", "yz_lang=" + std::string(LangTag(lang)) +
@@ -70,6 +75,22 @@ Response RenderPage(const Request& req, std::string_view name, std::string_view 
   res.With("Content-Language", std::string(LangTag(lang)));
   res.With("Vary", "Accept-Language, Cookie");
   return res;
+}
+
+}  // namespace
+
+Response RenderPage(const Request& req, std::string_view name, std::string_view title_key,
+                    boost::json::object data) {
+  return Page(req, name, nullptr, title_key, std::move(data));
+}
+
+Response RenderPageText(const Request& req, std::string_view template_text,
+                        std::string_view title_key, boost::json::object data) {
+  try {
+    return Page(req, "published statement", &template_text, title_key, std::move(data));
+  } catch (const std::exception& e) {
+    return Response::Error(500, "internal", e.what());
+  }
 }
 
 }  // namespace yz::web

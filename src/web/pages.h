@@ -18,4 +18,10 @@ namespace yz::web {
 Response RenderPage(const Request& req, std::string_view name, std::string_view title_key,
                     boost::json::object data = {});
 
+// As RenderPage, with the page's template given as text instead of by name: the
+// privacy notice renders the statement template frozen in a published version.
+// A template that does not parse is a defect of what was published: 500.
+Response RenderPageText(const Request& req, std::string_view template_text,
+                        std::string_view title_key, boost::json::object data = {});
+
 }  // namespace yz::web

@@ -47,8 +47,26 @@ Router BuildRoutes(App& app) {
 
   // Pages and assets.
   r.Add("GET", "/", [](Request& req) { return RenderPage(req, "home", "home_title"); });
-  r.Add("GET", "/privacy", [](Request& req) { return PrivacyNotice(req); });
+  // The privacy notice and its published versions (web/notice.h). The literal
+  // "diff" route comes before "{n}": the first matching route wins.
+  privacy::NoticeVersions& notices = app.notices;
+  r.Add("GET", "/privacy", [&notices](Request& req) { return PrivacyNotice(notices, req); });
+  r.Add("GET", "/privacy/versions",
+        [&notices](Request& req) { return PrivacyVersionsPage(notices, req); });
+  r.Add("GET", "/privacy/versions/diff", PrivacyCompareRedirect, Exec::kInline);
+  r.Add("GET", "/privacy/versions/{n}",
+        [&notices](Request& req) { return PrivacyVersionPage(notices, req); });
+  r.Add("GET", "/privacy/versions/{a}/diff/{b}",
+        [&notices](Request& req) { return PrivacyDiffPage(notices, req); });
   r.Add("GET", "/static/{file...}", Static, Exec::kInline);
+
+  // JSON API.
+  r.Add("GET", "/api/v1/privacy/versions",
+        [&notices](Request&) { return PrivacyVersionsJson(notices); });
+  r.Add("GET", "/api/v1/privacy/versions/{n}",
+        [&notices](Request& req) { return PrivacyVersionJson(notices, req); });
+  r.Add("GET", "/api/v1/privacy/versions/{a}/diff/{b}",
+        [&notices](Request& req) { return PrivacyDiffJson(notices, req); });
   return r;
 }
 

@@ -3,6 +3,9 @@
 // Handlers parse, call one service, and map the result; they hold no business rules.
 #pragma once
 
+#include "privacy/consent.h"
+#include "privacy/gate.h"
+#include "privacy/notice_versions.h"
 #include "store/database.h"
 #include "web/metrics.h"
 #include "web/router.h"
@@ -13,6 +16,9 @@ namespace yz::web {
 struct App {
   store::Database& db;
   Metrics& metrics;
+  privacy::NoticeVersions& notices;
+  privacy::Gate& gate;            // the one door for personal data
+  privacy::ConsentLedger& consents;
 };
 
 Router BuildRoutes(App& app);

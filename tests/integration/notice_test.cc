@@ -1,5 +1,6 @@
 // The published privacy notice (GET /privacy) as a visitor sees it: generated from
-// the shipped data inventory, in Chinese by default and in English on request.
+// the shipped data inventory, in Chinese by default and in English on request; and
+// its published versions (/privacy/versions), revised with `yzcloud policy publish`.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -132,6 +133,151 @@ TEST_F(NoticeTest, ShowsInventoryVersionAndSha256) {
   ASSERT_TRUE(en);
   EXPECT_NE(en->body.find("notice generated from inventory version 1 (sha256 " + hash + ")"),
             std::string::npos);
+}
+
+// C6.1: the notice in force names its published version, date and hash, and links
+// to every published version.
+TEST_F(NoticeTest, ShowsPublishedVersionDateAndHash) {
+  auto r = Fetch(port(), "GET", "/privacy");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_NE(r->body.find("<dd class=\"published-number\">1</dd>"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(r->body, std::regex("本声明为第 1 版，发布于 \\d{4}-\\d\\d-\\d\\d "
+                                                    "\\d\\d:\\d\\d UTC（sha256 [0-9a-f]{64}）")))
+      << r->body;
+  EXPECT_NE(r->body.find("<a href=\"/privacy/versions\">"), std::string::npos);
+
+  auto en = Fetch(port(), "GET", "/privacy/versions?lang=en");
+  ASSERT_TRUE(en);
+  ASSERT_EQ(en->status, 200) << en->body;
+  EXPECT_NE(en->body.find("<h1>Published versions of the privacy notice</h1>"), std::string::npos);
+  EXPECT_EQ(Count(en->body, "<tr class=\"version\""), 1u);
+  EXPECT_NE(en->body.find("<a href=\"/privacy/versions/1\">Version 1</a> (current)"),
+            std::string::npos);
+
+  auto api = Fetch(port(), "GET", "/api/v1/privacy/versions");
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 200);
+  EXPECT_EQ(api->headers["content-type"], "application/json");
+  EXPECT_NE(api->body.find("\"latest\":1"), std::string::npos) << api->body;
+}
+
+// Bad version numbers answer with the JSON error envelope: 400 when not a number,
+// 404 when no such version was ever published.
+TEST_F(NoticeTest, UnknownOrMalformedVersionIsAnError) {
+  for (const char* path : {"/privacy/versions/99", "/api/v1/privacy/versions/99",
+                           "/privacy/versions/1/diff/99"}) {
+    auto r = Fetch(port(), "GET", path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404) << path;
+    EXPECT_NE(r->body.find("\"code\":\"not_found\""), std::string::npos) << r->body;
+  }
+  for (const char* path : {"/privacy/versions/abc", "/privacy/versions/0",
+                           "/api/v1/privacy/versions/-1", "/privacy/versions/1/diff/x",
+                           "/privacy/versions/diff?from=1"}) {
+    auto r = Fetch(port(), "GET", path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << path;
+    EXPECT_NE(r->body.find("\"code\":\"invalid_argument\""), std::string::npos) << r->body;
+  }
+}
+
+// A server of its own: these tests publish revisions into its database.
+class NoticeRevisionTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server_.started()) << server_.output(); }
+  CommandResult Publish(const std::string& file) {
+    return RunYzcloud({"policy", "publish", file, "--data-dir", server_.data_dir()});
+  }
+  std::string WriteInventory(const std::string& name, const std::string& text) {
+    std::string path = server_.data_dir() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+  ServerProcess server_;
+};
+
+// C6.1: a revision published with `yzcloud policy publish` becomes the notice in force
+// at once, both versions stay listed, the old one readable as it was, and the diff
+// names the changed field and attribute.
+TEST_F(NoticeRevisionTest, PublishedRevisionIsShownListedAndDiffed) {
+  std::string revised = InventoryText();
+  auto at = revised.find("retention = \"7d\"");  // log.ip_full, the first 7-day field
+  ASSERT_NE(at, std::string::npos);
+  revised.replace(at, 16, "retention = \"14d\"");
+  auto published = Publish(WriteInventory("revised.toml", revised));
+  ASSERT_EQ(published.exit_code, 0) << published.err;
+  EXPECT_TRUE(std::regex_search(published.out,
+                                std::regex("^published version 2 \\(sha256 [0-9a-f]{64}\\)\n$")))
+      << published.out;
+
+  auto now = Fetch(server_.port(), "GET", "/privacy");
+  ASSERT_TRUE(now);
+  ASSERT_EQ(now->status, 200) << now->body;
+  EXPECT_NE(now->body.find("<dd class=\"published-number\">2</dd>"), std::string::npos);
+  EXPECT_NE(now->body.find("<td>14 天</td>"), std::string::npos);
+  EXPECT_EQ(now->body.find("notice-superseded"), std::string::npos);
+
+  auto old = Fetch(server_.port(), "GET", "/privacy/versions/1");
+  ASSERT_TRUE(old);
+  ASSERT_EQ(old->status, 200) << old->body;
+  EXPECT_NE(old->body.find("<dd class=\"published-number\">1</dd>"), std::string::npos);
+  EXPECT_NE(old->body.find("<td>7 天</td>"), std::string::npos);
+  EXPECT_NE(old->body.find("该版本已被第 2 版取代"), std::string::npos);
+
+  auto list = Fetch(server_.port(), "GET", "/privacy/versions");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(Count(list->body, "<tr class=\"version\""), 2u);
+  EXPECT_NE(list->body.find("<a href=\"/privacy/versions/1/diff/2\">"), std::string::npos);
+
+  auto diff = Fetch(server_.port(), "GET", "/privacy/versions/1/diff/2?lang=en");
+  ASSERT_TRUE(diff);
+  ASSERT_EQ(diff->status, 200) << diff->body;
+  EXPECT_NE(diff->body.find("<h1>What changed from version 1 to version 2</h1>"),
+            std::string::npos);
+  EXPECT_EQ(Count(diff->body, "<tr class=\"change\""), 1u);
+  EXPECT_NE(diff->body.find("<tr class=\"change\" data-id=\"log.ip_full\" "
+                            "data-attribute=\"retention\">"),
+            std::string::npos)
+      << diff->body;
+  EXPECT_NE(diff->body.find("<td class=\"before\">7d</td>"), std::string::npos);
+  EXPECT_NE(diff->body.find("<td class=\"after\">14d</td>"), std::string::npos);
+
+  auto json = Fetch(server_.port(), "GET", "/api/v1/privacy/versions/1/diff/2");
+  ASSERT_TRUE(json);
+  EXPECT_NE(json->body.find("\"fields_changed\":[{\"id\":\"log.ip_full\",\"changes\":[{"
+                            "\"attribute\":\"retention\",\"before\":\"7d\",\"after\":\"14d\"}]}]"),
+            std::string::npos)
+      << json->body;
+
+  // The compare form's GET lands on the diff's own address, language kept.
+  auto form = Fetch(server_.port(), "GET", "/privacy/versions/diff?from=1&to=2&lang=en");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 303);
+  EXPECT_EQ(form->headers["location"], "/privacy/versions/1/diff/2?lang=en");
+
+  auto again = Publish(WriteInventory("again.toml", revised));
+  EXPECT_EQ(again.exit_code, 3);
+  EXPECT_NE(again.err.find("nothing changed since version 2"), std::string::npos) << again.err;
+}
+
+// C2.4: an invalid inventory is never published: the validator's file:line and key,
+// a failing exit, and the versions in force unchanged.
+TEST_F(NoticeRevisionTest, InvalidInventoryIsRefusedAndNothingIsPublished) {
+  std::string bad = InventoryText();
+  auto at = bad.find("protection = \"encrypt\"");
+  ASSERT_NE(at, std::string::npos);
+  bad.replace(at, 22, "protection = \"rot13\"");
+  std::string path = WriteInventory("bad.toml", bad);
+  auto r = Publish(path);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(path + ":\\d+: .*protection"))) << r.err;
+  EXPECT_NE(r.err.find("rot13"), std::string::npos) << r.err;
+
+  auto api = Fetch(server_.port(), "GET", "/api/v1/privacy/versions");
+  ASSERT_TRUE(api);
+  EXPECT_NE(api->body.find("\"latest\":1"), std::string::npos) << api->body;
+  EXPECT_EQ(Count(api->body, "\"number\":"), 1u);
 }
 
 }  // namespace

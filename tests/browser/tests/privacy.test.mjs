@@ -1,5 +1,9 @@
 // Privacy notice /privacy: generated from the data inventory, zh-CN by default and
 // English on request, accessible in both, and reachable from the home page footer.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
 import { assert, checkAxe, openPage } from '../lib/helpers.mjs';
 
 export default [
@@ -50,6 +54,52 @@ export default [
       assert(new URL(page.url()).pathname === '/privacy', `landed on ${page.url()}`);
       const h1 = (await page.locator('h1').allTextContents()).join(' ');
       assert(h1.includes('隐私声明'), `<h1> is ${JSON.stringify(h1)} after following the link`);
+    },
+  },
+  {
+    // C6.1: every published version is listed, in both languages, and the list
+    // (with its compare form) is accessible.
+    name: 'privacy: /privacy/versions lists the published versions and passes axe (zh-CN, en)',
+    async fn({ browser, baseURL }) {
+      for (const [lang, url, heading] of [['zh-CN', '/privacy/versions', '隐私声明历次版本'],
+        ['en', '/privacy/versions?lang=en', 'Published versions of the privacy notice']]) {
+        const page = await openPage(browser, `${baseURL}${url}`, { locale: 'zh-CN', bypassCSP: true });
+        const htmlLang = await page.evaluate(() => document.documentElement.getAttribute('lang'));
+        assert(htmlLang === lang, `<html lang> is ${JSON.stringify(htmlLang)}, want ${lang}`);
+        const h1 = (await page.locator('h1').allTextContents()).join(' ');
+        assert(h1.includes(heading), `<h1> is ${JSON.stringify(h1)}, want ${heading}`);
+        const rows = await page.locator('tr.version').count();
+        assert(rows >= 1, 'no published version listed');
+        const hash = await page.locator('tr.version code.sha256').first().textContent();
+        assert(/^[0-9a-f]{64}$/.test(hash), `no sha256 in ${JSON.stringify(hash)}`);
+        await checkAxe(page);
+      }
+    },
+  },
+  {
+    // C6.1: after a revision is published, the compare form shows what changed, and
+    // the diff page is accessible in both languages.
+    name: 'privacy: a published revision is compared from /privacy/versions and passes axe',
+    async fn({ browser, baseURL, dataDir }) {
+      const inventory = readFileSync(new URL('../../../policy/inventory.toml', import.meta.url), 'utf8');
+      const revised = path.join(dataDir, 'revised-inventory.toml');
+      writeFileSync(revised, inventory.replace('retention = "7d"', 'retention = "14d"'));
+      execFileSync(process.env.YZCLOUD_BIN, ['policy', 'publish', revised, '--data-dir', dataDir]);
+
+      const page = await openPage(browser, `${baseURL}/privacy/versions?lang=en`, { bypassCSP: true });
+      await checkAxe(page);
+      await Promise.all([
+        page.waitForNavigation({ waitUntil: 'load' }),
+        page.locator('form.compare button[type="submit"]').click(),
+      ]);
+      const url = new URL(page.url());
+      assert(/^\/privacy\/versions\/\d+\/diff\/\d+$/.test(url.pathname), `landed on ${page.url()}`);
+      const change = page.locator('tr.change[data-attribute="retention"]');
+      assert(await change.count() === 1, 'the retention change is not listed');
+      assert((await change.locator('td.after').textContent()) === '14d', 'new retention not shown');
+      await checkAxe(page);
+      const zh = await openPage(browser, `${baseURL}${url.pathname}`, { locale: 'zh-CN', bypassCSP: true });
+      await checkAxe(zh);
     },
   },
   ...[['zh-CN', '/privacy'], ['en', '/privacy?lang=en']].map(([lang, url]) => ({

@@ -10,10 +10,13 @@
 #include <filesystem>
 #include <fstream>
 #include <ostream>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "crypto/aead.h"
+#include "crypto/key_directory.h"
 #include "../test_util.h"
 
 namespace yz::store {
@@ -53,12 +56,12 @@ class MasterKeyFileTest : public ::testing::Test {
 
 TEST_F(MasterKeyFileTest, FirstRunCreatesAPrivateKeyFileEvenUnderALaxUmask) {  // C2.4
   const mode_t old_umask = umask(0);
-  auto created = LoadOrCreateMasterKey(dir_ / "master.key");
+  auto created = LoadOrCreateKeyFile(dir_ / "master.key");
   umask(old_umask);
   ASSERT_OK(created.status());
   EXPECT_EQ(ModeOf(dir_ / "master.key"), 0600u);
   EXPECT_EQ(fs::file_size(dir_ / "master.key"), SecretKey::kSize);
-  ASSERT_OK_AND_ASSIGN(SecretKey again, LoadOrCreateMasterKey(dir_ / "master.key"));
+  ASSERT_OK_AND_ASSIGN(SecretKey again, LoadOrCreateKeyFile(dir_ / "master.key"));
   EXPECT_TRUE(again.Equals(*created));
   // No temporary file is left behind.
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
@@ -66,7 +69,7 @@ TEST_F(MasterKeyFileTest, FirstRunCreatesAPrivateKeyFileEvenUnderALaxUmask) {  /
 
 TEST_F(MasterKeyFileTest, GroupReadableKeyFileIsRefused) {  // C2.4
   WriteFile(dir_ / "master.key", SecretKey::kSize, 0640);
-  auto r = LoadOrCreateMasterKey(dir_ / "master.key");
+  auto r = LoadOrCreateKeyFile(dir_ / "master.key");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
   EXPECT_NE(r.status().message().find((dir_ / "master.key").string()), std::string::npos);
@@ -75,16 +78,16 @@ TEST_F(MasterKeyFileTest, GroupReadableKeyFileIsRefused) {  // C2.4
 
 TEST_F(MasterKeyFileTest, WorldWritableKeyFileIsRefused) {
   WriteFile(dir_ / "master.key", SecretKey::kSize, 0602);
-  EXPECT_EQ(LoadOrCreateMasterKey(dir_ / "master.key").status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(LoadOrCreateKeyFile(dir_ / "master.key").status().code(), Code::kPermissionDenied);
 }
 
 TEST_F(MasterKeyFileTest, KeyFileOfTheWrongSizeIsRefused) {
   WriteFile(dir_ / "master.key", 31, 0600);
-  auto r = LoadOrCreateMasterKey(dir_ / "master.key");
+  auto r = LoadOrCreateKeyFile(dir_ / "master.key");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
   WriteFile(dir_ / "master.key", 0, 0600);
-  EXPECT_FALSE(LoadOrCreateMasterKey(dir_ / "master.key").ok());
+  EXPECT_FALSE(LoadOrCreateKeyFile(dir_ / "master.key").ok());
   // A refused file is left as it was, never overwritten.
   EXPECT_EQ(fs::file_size(dir_ / "master.key"), 0u);
 }
@@ -94,7 +97,7 @@ TEST_F(MasterKeyFileTest, ConcurrentFirstRunsAgreeOnOneKey) {
   std::vector<std::thread> threads;
   for (auto& slot : keys) {
     threads.emplace_back([&] {
-      auto k = LoadOrCreateMasterKey(dir_ / "master.key");
+      auto k = LoadOrCreateKeyFile(dir_ / "master.key");
       if (k.ok()) slot.emplace(std::move(k).value());
     });
   }
@@ -191,7 +194,8 @@ TEST_P(KeystoreTest, RotateKeepsEveryDataKeyUsable) {  // C2.4
     before.push_back(std::move(k));
   }
   SecretKey new_master = SecretKey::Random();
-  ASSERT_OK(ks_->Rotate(new_master, 2));
+  ASSERT_OK_AND_ASSIGN(std::int64_t rewrapped, ks_->Rotate(new_master, 2));
+  EXPECT_EQ(rewrapped, 600);
   EXPECT_EQ(ks_->master_version(), 2);
 
   // A fresh process with only the new master reads every key.
@@ -233,7 +237,7 @@ TEST_P(KeystoreTest, DataKeyCallsDuringRotateSucceed) {  // C2.4
   while (calls.load() < 30) std::this_thread::yield();  // readers are running
   SecretKey new_master = SecretKey::Random();
   const int calls_before = calls.load();
-  Status rotated = ks_->Rotate(new_master, 2);
+  Status rotated = ks_->Rotate(new_master, 2).status();
   const int calls_during = calls.load() - calls_before;
   done = true;
   for (auto& t : readers) t.join();
@@ -250,6 +254,93 @@ TEST_P(KeystoreTest, DataKeyCallsDuringRotateSucceed) {  // C2.4
       EXPECT_TRUE(k->Equals(before[i])) << i;
     }
   }
+}
+
+TEST_P(KeystoreTest, AnotherProcessRotatesWhileThisOneServes) {  // C2.4
+  // Two keystores on one database and one key directory stand for the server and
+  // `yzcloud keys rotate`: neither shares memory with the other.
+  ks_.reset();
+  {
+    ASSERT_OK_AND_ASSIGN(auto conn, db_->Acquire());
+    ASSERT_OK(conn->ExecScript("DROP TABLE data_keys; DROP TABLE master_keys"));
+  }
+  const std::string keydir = (dir_.empty() ? MakeTempDir() : dir_) + "/keys";
+  ASSERT_OK_AND_ASSIGN(KeyDirectory dir, KeyDirectory::Open(keydir));
+  EXPECT_EQ(ModeOf(keydir), 0700u);
+  ASSERT_OK_AND_ASSIGN(auto server, Keystore::Open(*db_, dir.Loader(), /*cache_size=*/0));
+  EXPECT_EQ(ModeOf(dir.MasterPath(1)), 0600u);
+  constexpr int kSubjects = 300;
+  std::vector<SecretKey> before;
+  for (int i = 0; i < kSubjects; ++i) {
+    ASSERT_OK_AND_ASSIGN(SecretKey k, server->DataKey("s" + std::to_string(i)));
+    before.push_back(std::move(k));
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0}, created{0};
+  std::vector<std::thread> traffic;
+  std::mutex new_mu;
+  std::map<std::string, SecretKey> made_during;
+  for (int t = 0; t < 3; ++t) {
+    traffic.emplace_back([&, t] {
+      for (int i = t, n = 0; !done.load(); i = (i + 7) % kSubjects, ++n) {
+        auto k = server->DataKey("s" + std::to_string(i));
+        if (!k.ok() || !k->Equals(before[i])) ++failures;
+        if (n % 5 == 0) {  // and new subjects, whose keys are wrapped under whichever is current
+          const std::string subject = "new-" + std::to_string(t) + "-" + std::to_string(n);
+          auto fresh = server->DataKey(subject);
+          if (!fresh.ok()) {
+            ++failures;
+            continue;
+          }
+          std::lock_guard lock(new_mu);
+          made_during.emplace(subject, std::move(*fresh));
+          ++created;
+        }
+      }
+    });
+  }
+  for (int version = 2; version <= 3; ++version) {
+    ASSERT_OK_AND_ASSIGN(auto rotator, Keystore::Open(*db_, dir.Loader()));
+    ASSERT_OK_AND_ASSIGN(SecretKey next, dir.Master(version, /*create=*/true));
+    ASSERT_OK(rotator->Rotate(next, version).status());
+    ASSERT_OK(dir.RemoveMastersBelow(version));
+  }
+  while (created.load() < 20) std::this_thread::yield();  // some keys were made after
+  done = true;
+  for (auto& t : traffic) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_FALSE(fs::exists(dir.MasterPath(1)));
+  EXPECT_FALSE(fs::exists(dir.MasterPath(2)));
+
+  // A fresh process holding only master 3 opens every key, old and new.
+  server.reset();
+  ASSERT_OK_AND_ASSIGN(auto fresh, Keystore::Open(*db_, dir.Loader()));
+  EXPECT_EQ(fresh->master_version(), 3);
+  for (int i = 0; i < kSubjects; ++i) {
+    ASSERT_OK_AND_ASSIGN(SecretKey k, fresh->DataKey("s" + std::to_string(i)));
+    EXPECT_TRUE(k.Equals(before[i])) << i;
+  }
+  for (const auto& [subject, key] : made_during) {
+    ASSERT_OK_AND_ASSIGN(SecretKey k, fresh->DataKey(subject));
+    EXPECT_TRUE(k.Equals(key)) << subject;
+  }
+  ASSERT_OK_AND_ASSIGN(auto counts, fresh->KeysByVersion());
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts.begin()->first, 3);
+  if (dir_.empty()) fs::remove_all(fs::path(keydir).parent_path());
+}
+
+TEST(KeyDirectoryTest, AMissingMasterIsNotFoundAndNotCreated) {  // C2.4
+  const std::string root = MakeTempDir();
+  ASSERT_OK_AND_ASSIGN(KeyDirectory dir, KeyDirectory::Open(root + "/k"));
+  EXPECT_EQ(dir.Master(2, /*create=*/false).status().code(), Code::kNotFound);
+  EXPECT_FALSE(fs::exists(dir.MasterPath(2)));
+  ASSERT_OK_AND_ASSIGN(SecretKey blind, dir.BlindRoot());
+  ASSERT_OK_AND_ASSIGN(SecretKey again, dir.BlindRoot());
+  EXPECT_TRUE(blind.Equals(again));
+  chmod((root + "/k/blind.key").c_str(), 0640);
+  EXPECT_EQ(dir.BlindRoot().status().code(), Code::kPermissionDenied);
+  fs::remove_all(root);
 }
 
 TEST_P(KeystoreTest, EmptyOrOverlongSubjectIsRefused) {

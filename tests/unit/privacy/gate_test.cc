@@ -43,7 +43,8 @@ class GateTest : public ::testing::TestWithParam<Backend> {
       auto conn = db_->Acquire();
       ASSERT_TRUE(conn.ok());
       ASSERT_TRUE((*conn)->ExecScript("DROP TABLE IF EXISTS personal_values, consents, access_log, "
-                                      "settings, schema_migrations, data_keys, master_keys")
+                                      "settings, schema_migrations, data_keys, master_keys, "
+                                      "notice_versions")
                       .ok());
     }
     ASSERT_TRUE(store::Migrate(*db_).ok());
@@ -206,6 +207,45 @@ TEST_P(GateTest, EraseShredsEvenACopyTakenBefore) {  // PIPL Art. 47, C2.4
   EXPECT_EQ(gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1").status().code(),
             Code::kPermissionDenied);
   EXPECT_EQ(*gate_->Read("acct-2", "registration.display_name", Purpose::kService, "acct-2"), "Bob");
+}
+
+TEST_P(GateTest, EraseShredsACopyOfTheDatabaseTakenBefore) {  // PIPL Art. 47, C2.4
+  ASSERT_TRUE(gate_->Write("acct-1", "registration.display_name", "Alice").ok());
+  ASSERT_TRUE(gate_->Write("acct-2", "registration.display_name", "Bob").ok());
+  // The copy: the SQLite file itself, or on PostgreSQL the table copied into its
+  // own schema. Either way the keystore (a separate database) is not in it.
+  std::string copy_url;
+  {
+    auto conn = db_->Acquire();
+    if (GetParam() == Backend::kSqlite) {
+      ASSERT_TRUE((*conn)->ExecScript("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+      std::filesystem::copy_file(dir_ / "data.db", dir_ / "copy.db");
+      copy_url = (dir_ / "copy.db").string();
+    } else {
+      ASSERT_TRUE((*conn)->ExecScript("DROP SCHEMA IF EXISTS backup_copy CASCADE; "
+                                      "CREATE SCHEMA backup_copy; "
+                                      "CREATE TABLE backup_copy.personal_values AS "
+                                      "SELECT * FROM personal_values")
+                      .ok());
+      copy_url = std::string(std::getenv("YZCLOUD_TEST_PG")) +
+                 "?options=-csearch_path%3Dbackup_copy,public";
+    }
+  }
+  ASSERT_TRUE(gate_->Erase("acct-1").ok());
+
+  auto copy = store::Open(copy_url, 2);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  ConsentLedger consents(**copy, [] { return std::int64_t{0}; });
+  Gate from_copy(**copy, *keys_, *blind_, *inventory_, consents, [] { return std::int64_t{0}; });
+  auto gone = from_copy.Read("acct-1", "registration.display_name", Purpose::kService, "acct-1");
+  EXPECT_EQ(gone.status().code(), Code::kPermissionDenied) << gone.status().ToString();
+  auto kept = from_copy.Read("acct-2", "registration.display_name", Purpose::kService, "acct-2");
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(*kept, "Bob");
+  if (GetParam() == Backend::kPostgres) {
+    auto conn = db_->Acquire();
+    ASSERT_TRUE((*conn)->ExecScript("DROP SCHEMA backup_copy CASCADE").ok());
+  }
 }
 
 // Every byte of every file under `root` (recursively), for plaintext searches.

@@ -94,8 +94,12 @@ class DatabaseTest : public ::testing::TestWithParam<Backend> {
 // PostgreSQL database that other suites have migrated before.
 Status DropMigratedTables(Connection& conn) {
   for (const char* table : {"settings", "schema_migrations", "personal_values", "consents",
-                            "access_log"}) {
+                            "access_log", "notice_versions"}) {
     RETURN_IF_ERROR(conn.ExecScript(std::string("DROP TABLE IF EXISTS ") + table));
+  }
+  // Dropping notice_versions drops its triggers but not their PostgreSQL function.
+  if (conn.backend() == Backend::kPostgres) {
+    RETURN_IF_ERROR(conn.ExecScript("DROP FUNCTION IF EXISTS notice_versions_immutable()"));
   }
   return Status::Ok();
 }

@@ -1,0 +1,51 @@
+#include "crypto/key_directory.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+
+namespace yz::crypto {
+
+Result<KeyDirectory> KeyDirectory::Open(std::filesystem::path dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Unavailable("cannot create key directory " + dir.string() + ": " + ec.message());
+    // Exactly 0700 whatever the umask: nobody else may even list the key files.
+    if (::chmod(dir.c_str(), 0700) != 0) {
+      return Unavailable("cannot set mode 0700 on " + dir.string() + ": " + std::strerror(errno));
+    }
+  } else if (!std::filesystem::is_directory(dir, ec)) {
+    return FailedPrecondition("key directory " + dir.string() + " is not a directory");
+  }
+  return KeyDirectory(std::move(dir));
+}
+
+std::filesystem::path KeyDirectory::MasterPath(int version) const {
+  return dir_ / ("master-" + std::to_string(version) + ".key");
+}
+
+Result<SecretKey> KeyDirectory::Master(int version, bool create) const {
+  if (version < 1) return InvalidArgument("master key versions start at 1");
+  return create ? LoadOrCreateKeyFile(MasterPath(version)) : LoadKeyFile(MasterPath(version));
+}
+
+Keystore::MasterLoader KeyDirectory::Loader() const {
+  return [dir = *this](int version, bool create) { return dir.Master(version, create); };
+}
+
+Result<SecretKey> KeyDirectory::BlindRoot() const { return LoadOrCreateKeyFile(dir_ / "blind.key"); }
+
+Status KeyDirectory::RemoveMastersBelow(int version) const {
+  for (int v = version - 1; v >= 1; --v) {
+    std::error_code ec;
+    std::filesystem::remove(MasterPath(v), ec);
+    if (ec) return Unavailable("cannot remove " + MasterPath(v).string() + ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
+}  // namespace yz::crypto

@@ -1,0 +1,46 @@
+// The key directory (config key `key_dir`, default DATA_DIR/keys): the secrets
+// that must never rest in the database or in its backups.
+//
+//   master-N.key  the master key of version N, which wraps the data keys in the
+//                 keystore; a rotation adds N+1 and removes N once nothing is
+//                 wrapped under it any more
+//   blind.key     the root of the blind-index keys (lookup by phone, e-mail, IMEI)
+//
+// The directory is created with mode 0700 and every file with 0600; a key file
+// that group or others can access is refused (LoadKeyFile).
+//
+// Thread-safety: immutable after Open; the loader it returns may be called from
+// any thread.
+#pragma once
+
+#include <filesystem>
+
+#include "core/status.h"
+#include "crypto/keyring.h"
+#include "crypto/secret_key.h"
+
+namespace yz::crypto {
+
+class KeyDirectory {
+ public:
+  // Creates `dir` (mode 0700) if missing. Unavailable if it cannot be created.
+  static Result<KeyDirectory> Open(std::filesystem::path dir);
+
+  // The master key of `version`; with `create`, made on first use. NotFound if
+  // it does not exist and `create` is false.
+  Result<SecretKey> Master(int version, bool create) const;
+  Keystore::MasterLoader Loader() const;
+  // The blind-index root key, made on first use.
+  Result<SecretKey> BlindRoot() const;
+  // Removes the files of master versions below `version` (retired by a rotation).
+  Status RemoveMastersBelow(int version) const;
+
+  const std::filesystem::path& path() const { return dir_; }
+  std::filesystem::path MasterPath(int version) const;
+
+ private:
+  explicit KeyDirectory(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  std::filesystem::path dir_;
+};
+
+}  // namespace yz::crypto
