@@ -27,5 +27,6 @@ void AddServe(CLI::App& app, std::function<int()>& run);
 void AddMigrate(CLI::App& app, std::function<int()>& run);
 void AddPolicy(CLI::App& app, std::function<int()>& run);
 void AddKeys(CLI::App& app, std::function<int()>& run);
+void AddOutbox(CLI::App& app, std::function<int()>& run);
 
 }  // namespace yz::cli

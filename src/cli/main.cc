@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   yz::cli::AddMigrate(app, run);
   yz::cli::AddPolicy(app, run);
   yz::cli::AddKeys(app, run);
+  yz::cli::AddOutbox(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 2;
 }

@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "accounts/accounts.h"
+#include "accounts/notifier.h"
 #include "core/log.h"
 #include "privacy/gate.h"
 #include "privacy/keys.h"
@@ -71,8 +73,15 @@ int Serve(const ConfigFlags& flags) {
   }
   privacy::ConsentLedger consents(**db, now);
   privacy::Gate gate(**db, *keys->keystore, *keys->blind, *inventory, consents, now);
-  web::App app{**db, metrics, notices, gate, consents};
-  web::Router router = web::BuildRoutes(app);
+  auto notifier = accounts::MakeNotifier(config, **db, gate, now);
+  if (!notifier.ok()) {
+    spdlog::critical("cannot set up notifications: {}", notifier.status().message());
+    return 1;
+  }
+
+  // The server holds the router by reference: it is filled in once the port is
+  // known, since links in messages (guardian consent) name the public URL.
+  web::Router router;
   web::Server server(config, router, metrics);
   if (Status s = server.Listen(); !s.ok()) {
     spdlog::critical("{}", s.message());
@@ -80,6 +89,17 @@ int Serve(const ConfigFlags& flags) {
   }
   std::string host = config.listen.find(':') != std::string::npos ? "[" + config.listen + "]"
                                                                   : config.listen;
+  accounts::Settings settings;
+  settings.adult_age = static_cast<int>(config.adult_age);
+  settings.session_idle_seconds = config.session_idle_seconds;
+  settings.session_max_seconds = config.session_max_seconds;
+  settings.public_url = !config.public_url.empty()
+                            ? config.public_url
+                            : "http://" + host + ":" + std::to_string(server.port());
+  settings.policy_version = std::to_string(published->number);
+  accounts::AccountService account_service(**db, gate, consents, **notifier, settings, now);
+  web::App app{**db, metrics, notices, gate, consents, account_service};
+  router = web::BuildRoutes(app);
   // Tests and scripts wait for this exact line on stdout.
   std::cout << "listening on http://" << host << ":" << server.port() << std::endl;
   spdlog::info("serving on {}:{} with {} I/O thread(s), {} worker(s), database {}", host,

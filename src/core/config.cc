@@ -45,6 +45,9 @@ const KeySpec kKeys[] = {
     Str("key_dir", &Config::key_dir),
     Str("keystore", &Config::keystore),
     Int("key_cache", &Config::key_cache, 0, 10000000),
+    Int("adult_age", &Config::adult_age, 14, 30),
+    Int("session_idle_seconds", &Config::session_idle_seconds, 60, 365LL * 24 * 3600),
+    Int("session_max_seconds", &Config::session_max_seconds, 60, 365LL * 24 * 3600),
     List("trusted_proxies", &Config::trusted_proxies),
     Int("max_connections", &Config::max_connections, 1, 1000000),
     Int("max_header_bytes", &Config::max_header_bytes, 1024, 1024 * 1024),
@@ -53,6 +56,10 @@ const KeySpec kKeys[] = {
     Int("shutdown_grace_ms", &Config::shutdown_grace_ms, 0, 60 * 1000),
     Str("log_level", &Config::log_level),
     Str("public_url", &Config::public_url),
+    Str("smtp_url", &Config::smtp_url),
+    Str("smtp_from", &Config::smtp_from),
+    Str("smtp_user", &Config::smtp_user),
+    Str("outbox_file", &Config::outbox_file),
 };
 
 const KeySpec* FindKey(std::string_view name) {
@@ -113,6 +120,11 @@ std::string Config::KeystoreUrl() const {
            "options=-csearch_path%3D" + kKeystoreSchema;
   }
   return (std::filesystem::path(data_dir) / "keys.db").string();
+}
+
+std::string Config::OutboxFile() const {
+  if (!outbox_file.empty()) return outbox_file;
+  return (std::filesystem::path(data_dir) / "outbox.jsonl").string();
 }
 
 Status ApplyValue(Config& c, const std::string& key, const std::string& value,

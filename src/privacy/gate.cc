@@ -34,22 +34,55 @@ Result<std::optional<crypto::BlindKind>> Gate::BlindKindFor(const FieldSpec& spe
   return Internal("inventory field " + id + " asks for a blind index of an unknown kind");
 }
 
-Status Gate::Write(std::string_view subject, std::string_view field, std::string_view value) {
+Result<const FieldSpec*> Gate::Writable(std::string_view subject, std::string_view field) const {
   const FieldSpec* spec = inventory_.Find(field);
   if (!spec) return PermissionDenied("field not declared in the data inventory: " + std::string(field));
   if (subject.empty()) return InvalidArgument("gate: empty subject");
   switch (spec->protection) {
     case Protection::kDrop:
-      return Status::Ok();  // declared so that it is known, never kept
     case Protection::kEncrypt:
     case Protection::kBlindIndexEncrypt:
     case Protection::kHash:  // already a one-way hash (argon2id); sealed as well
-      break;
+      return spec;
     default:
       return FailedPrecondition("field " + spec->id + " is " +
                                 std::string(ProtectionName(spec->protection)) +
                                 "-protected: its value is derived by the event pipeline");
   }
+}
+
+Status Gate::CheckPurpose(const FieldSpec& spec, std::string_view subject, Purpose purpose) {
+  if (!spec.Serves(purpose)) {
+    return PermissionDenied("field " + spec.id + " may not be used for " +
+                            std::string(PurposeName(purpose)));
+  }
+  if (spec.ConsentRequiredFor(purpose)) {
+    ASSIGN_OR_RETURN(bool consented, consents_.Has(subject, purpose));
+    if (!consented) {
+      return PermissionDenied("no consent to use " + spec.id + " for " +
+                              std::string(PurposeName(purpose)));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Gate::RecordAccess(store::Connection& conn, std::string_view subject,
+                          const FieldSpec& spec, Purpose purpose, std::string_view actor) {
+  if (actor == subject) return Status::Ok();
+  // Fail closed: a read by someone else that cannot be recorded does not happen.
+  const store::Value entry[] = {std::string(subject), spec.id, std::string(PurposeName(purpose)),
+                                std::string(actor), now_()};
+  return conn
+      .Exec("INSERT INTO access_log (subject, field, purpose, actor, at) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            entry)
+      .status();
+}
+
+Status Gate::Store(std::string_view subject, std::string_view field, std::string_view value,
+                   bool only_once) {
+  ASSIGN_OR_RETURN(const FieldSpec* spec, Writable(subject, field));
+  if (spec->protection == Protection::kDrop) return Status::Ok();  // declared, never kept
   store::Value blind = store::Null();
   ASSIGN_OR_RETURN(auto kind, BlindKindFor(*spec));
   if (kind) {
@@ -62,6 +95,15 @@ Status Gate::Write(std::string_view subject, std::string_view field, std::string
   ASSIGN_OR_RETURN(auto conn, db_.Acquire());
   const store::Value params[] = {std::string(subject), spec->id, store::Blob(std::move(sealed)),
                                  std::move(blind), now_()};
+  if (only_once) {
+    ASSIGN_OR_RETURN(std::int64_t inserted,
+                     conn->Exec("INSERT INTO personal_values (subject, field, value, blind, "
+                                "updated_at) VALUES ($1, $2, $3, $4, $5) "
+                                "ON CONFLICT (subject, field) DO NOTHING",
+                                params));
+    if (inserted == 0) return AlreadyExists(spec->id + " is already recorded and never changes");
+    return Status::Ok();
+  }
   return conn
       ->Exec("INSERT INTO personal_values (subject, field, value, blind, updated_at) "
              "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subject, field) DO UPDATE SET "
@@ -70,21 +112,19 @@ Status Gate::Write(std::string_view subject, std::string_view field, std::string
       .status();
 }
 
+Status Gate::Write(std::string_view subject, std::string_view field, std::string_view value) {
+  return Store(subject, field, value, /*only_once=*/false);
+}
+
+Status Gate::WriteOnce(std::string_view subject, std::string_view field, std::string_view value) {
+  return Store(subject, field, value, /*only_once=*/true);
+}
+
 Result<std::string> Gate::Read(std::string_view subject, std::string_view field, Purpose purpose,
                                std::string_view actor) {
   const FieldSpec* spec = inventory_.Find(field);
   if (!spec) return PermissionDenied("field not declared in the data inventory: " + std::string(field));
-  if (!spec->Serves(purpose)) {
-    return PermissionDenied("field " + spec->id + " may not be used for " +
-                            std::string(PurposeName(purpose)));
-  }
-  if (spec->ConsentRequiredFor(purpose)) {
-    ASSIGN_OR_RETURN(bool consented, consents_.Has(subject, purpose));
-    if (!consented) {
-      return PermissionDenied("no consent to use " + spec->id + " for " +
-                              std::string(PurposeName(purpose)));
-    }
-  }
+  RETURN_IF_ERROR(CheckPurpose(*spec, subject, purpose));
   ASSIGN_OR_RETURN(auto conn, db_.Acquire());
   const store::Value key[] = {std::string(subject), spec->id};
   ASSIGN_OR_RETURN(auto rows, conn->Query("SELECT value FROM personal_values WHERE subject = $1 "
@@ -95,15 +135,34 @@ Result<std::string> Gate::Read(std::string_view subject, std::string_view field,
   std::string row = RowId(subject, spec->id);
   auto sealed = rows[0].Bytes(0);
   ASSIGN_OR_RETURN(std::string plain, crypto::OpenString(data_key, sealed, {kTable, kColumn, row}));
-  if (actor != subject) {
-    // Fail closed: a read by someone else that cannot be recorded does not happen.
-    const store::Value entry[] = {std::string(subject), spec->id,
-                                  std::string(PurposeName(purpose)), std::string(actor), now_()};
-    RETURN_IF_ERROR(conn->Exec("INSERT INTO access_log (subject, field, purpose, actor, at) "
-                               "VALUES ($1, $2, $3, $4, $5)",
-                               entry)
-                        .status());
+  RETURN_IF_ERROR(RecordAccess(*conn, subject, *spec, purpose, actor));
+  return plain;
+}
+
+Result<std::vector<std::uint8_t>> Gate::Seal(std::string_view subject, std::string_view field,
+                                             std::string_view value,
+                                             const crypto::Binding& where) {
+  ASSIGN_OR_RETURN(const FieldSpec* spec, Writable(subject, field));
+  if (spec->protection == Protection::kDrop || spec->protection == Protection::kBlindIndexEncrypt) {
+    return FailedPrecondition("field " + spec->id + " is " +
+                              std::string(ProtectionName(spec->protection)) +
+                              "-protected: keep it with Write, not in a feature's own table");
   }
+  ASSIGN_OR_RETURN(auto key, keys_.DataKey(subject));
+  return crypto::Seal(key, value, where);
+}
+
+Result<std::string> Gate::Open(std::string_view subject, std::string_view field,
+                               std::span<const std::uint8_t> sealed,
+                               const crypto::Binding& where, Purpose purpose,
+                               std::string_view actor) {
+  const FieldSpec* spec = inventory_.Find(field);
+  if (!spec) return PermissionDenied("field not declared in the data inventory: " + std::string(field));
+  RETURN_IF_ERROR(CheckPurpose(*spec, subject, purpose));
+  ASSIGN_OR_RETURN(auto data_key, keys_.DataKey(subject));
+  ASSIGN_OR_RETURN(std::string plain, crypto::OpenString(data_key, sealed, where));
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  RETURN_IF_ERROR(RecordAccess(*conn, subject, *spec, purpose, actor));
   return plain;
 }
 

@@ -20,11 +20,13 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "crypto/aead.h"
 #include "crypto/blind_index.h"
 #include "crypto/keyring.h"
 #include "privacy/consent.h"
@@ -49,6 +51,9 @@ class Gate {
   // earlier value. PermissionDenied for an undeclared field; InvalidArgument for a
   // value the blind index cannot normalize; Ok without storing for `drop` fields.
   Status Write(std::string_view subject, std::string_view field, std::string_view value);
+  // Write for a value that never changes once recorded (the registration record):
+  // AlreadyExists if the subject has one.
+  Status WriteOnce(std::string_view subject, std::string_view field, std::string_view value);
 
   // The value, for `purpose`, on behalf of `actor` (the subject's own id when the
   // subject reads). PermissionDenied for an undeclared field, a purpose the field
@@ -57,6 +62,18 @@ class Gate {
   // subject, or a ciphertext moved from elsewhere).
   Result<std::string> Read(std::string_view subject, std::string_view field, Purpose purpose,
                            std::string_view actor);
+
+  // For values a feature keeps in its own table, several per subject (outbox
+  // messages, profile history): the same inventory checks and protection as Write,
+  // but the ciphertext is returned for the caller to store, bound to `where` (the
+  // caller's table, column and row id) so that it cannot be moved to another row.
+  // FailedPrecondition for blind-indexed or dropped fields (use Write).
+  Result<std::vector<std::uint8_t>> Seal(std::string_view subject, std::string_view field,
+                                         std::string_view value, const crypto::Binding& where);
+  // Read for such a value: the same purpose, consent and access-record rules.
+  Result<std::string> Open(std::string_view subject, std::string_view field,
+                           std::span<const std::uint8_t> sealed, const crypto::Binding& where,
+                           Purpose purpose, std::string_view actor);
 
   // The subject whose blind-indexed `field` equals `value` (login by phone or
   // e-mail); nullopt if none.
@@ -71,6 +88,13 @@ class Gate {
 
  private:
   Result<std::optional<crypto::BlindKind>> BlindKindFor(const FieldSpec& spec) const;
+  // The field's spec if `subject` may be given a value of it at all.
+  Result<const FieldSpec*> Writable(std::string_view subject, std::string_view field) const;
+  Status CheckPurpose(const FieldSpec& spec, std::string_view subject, Purpose purpose);
+  Status RecordAccess(store::Connection& conn, std::string_view subject, const FieldSpec& spec,
+                      Purpose purpose, std::string_view actor);
+  Status Store(std::string_view subject, std::string_view field, std::string_view value,
+               bool only_once);
 
   store::Database& db_;
   crypto::Keystore& keys_;

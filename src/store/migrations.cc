@@ -142,6 +142,179 @@ CREATE TRIGGER notice_versions_no_change BEFORE UPDATE OR DELETE ON notice_versi
 CREATE TRIGGER notice_versions_no_truncate BEFORE TRUNCATE ON notice_versions
   FOR EACH STATEMENT EXECUTE FUNCTION notice_versions_immutable();
 )sql"},
+    {4, "outbox",
+     // SQLite. Messages queued by accounts::OutboxNotifier. `sealed` is the whole
+     // message (JSON) sealed through the privacy gate, bound to
+     // Binding{"outbox", "sealed", message_id}; message_id is random, chosen before
+     // the insert.
+     R"sql(
+CREATE TABLE outbox (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  message_id TEXT NOT NULL UNIQUE,
+  account    TEXT NOT NULL,
+  sealed     BLOB NOT NULL,
+  created_at INTEGER NOT NULL  -- Unix seconds, UTC
+) STRICT;
+CREATE INDEX outbox_account ON outbox (account);
+)sql",
+     // PostgreSQL
+     R"sql(
+CREATE TABLE outbox (
+  id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  message_id TEXT NOT NULL UNIQUE,
+  account    TEXT NOT NULL,
+  sealed     BYTEA NOT NULL,
+  created_at BIGINT NOT NULL  -- Unix seconds, UTC
+);
+CREATE INDEX outbox_account ON outbox (account);
+)sql"},
+    {5, "accounts",
+     // SQLite
+     R"sql(
+-- accounts: states and coarse facts only; every personal value is in
+-- personal_values (or sealed below) through the gate.
+CREATE TABLE accounts (
+  id                  TEXT PRIMARY KEY,
+  state               TEXT NOT NULL,  -- pending_verification | pending_guardian | active | suspended
+  login_kind          TEXT NOT NULL,  -- phone | email
+  minor               INTEGER NOT NULL,   -- 1 if under the adult age at registration
+  under_sensitive_age INTEGER NOT NULL,   -- 1 if under 14 (PIPL Art. 28)
+  must_reset          INTEGER NOT NULL,   -- 1 after a misuse report, until a password reset
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL
+) STRICT;
+-- One unverified login, one account: a second registration of the same phone or
+-- e-mail (compared by blind index) fails even when two race.
+CREATE UNIQUE INDEX personal_values_one_login ON personal_values (field, blind)
+  WHERE field IN ('registration.login_phone', 'registration.login_email');
+CREATE TABLE one_time_codes (
+  id         TEXT PRIMARY KEY,
+  account    TEXT NOT NULL,
+  purpose    TEXT NOT NULL,     -- verify | reset | misuse
+  code_hash  BLOB NOT NULL,      -- SHA-256 of the code, sealed through the gate
+  expires_at INTEGER NOT NULL,
+  attempts   INTEGER NOT NULL,
+  used_at    INTEGER
+) STRICT;
+CREATE INDEX one_time_codes_by_account ON one_time_codes (account, purpose);
+CREATE TABLE sessions (
+  id         TEXT PRIMARY KEY,  -- public id, for listing and revoking
+  account    TEXT NOT NULL,
+  token_hash BLOB NOT NULL UNIQUE,  -- SHA-256 of the token; the token is never stored
+  created_at INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  revoked_at INTEGER,
+  place      TEXT NOT NULL,  -- coarse: /24 or /48
+  browser    TEXT NOT NULL   -- family and major version
+) STRICT;
+CREATE INDEX sessions_by_account ON sessions (account);
+CREATE TABLE login_events (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  account   TEXT NOT NULL,
+  at        INTEGER NOT NULL,
+  place     TEXT NOT NULL,
+  browser   TEXT NOT NULL,
+  succeeded INTEGER NOT NULL
+) STRICT;
+CREATE INDEX login_events_by_account ON login_events (account, at);
+CREATE TABLE profile_history (
+  n       INTEGER PRIMARY KEY AUTOINCREMENT,  -- order of the changes
+  id      TEXT NOT NULL UNIQUE,
+  account TEXT NOT NULL,
+  at      INTEGER NOT NULL,
+  sealed  BLOB NOT NULL  -- the change as JSON, sealed through the gate
+) STRICT;
+CREATE INDEX profile_history_by_account ON profile_history (account, at);
+CREATE TABLE misuse_reports (
+  id      TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  at      INTEGER NOT NULL,
+  via     TEXT NOT NULL,  -- session | code
+  note    BLOB NOT NULL    -- sealed through the gate
+) STRICT;
+CREATE TABLE guardian_links (
+  token_hash   BLOB PRIMARY KEY,  -- SHA-256 of the link's token
+  account      TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  confirmed_at INTEGER,
+  withdrawn_at INTEGER
+) STRICT;
+CREATE INDEX guardian_links_by_account ON guardian_links (account);
+)sql",
+     // PostgreSQL
+     R"sql(
+-- accounts: states and coarse facts only; every personal value is in
+-- personal_values (or sealed below) through the gate.
+CREATE TABLE accounts (
+  id                  TEXT PRIMARY KEY,
+  state               TEXT NOT NULL,  -- pending_verification | pending_guardian | active | suspended
+  login_kind          TEXT NOT NULL,  -- phone | email
+  minor               BIGINT NOT NULL,   -- 1 if under the adult age at registration
+  under_sensitive_age BIGINT NOT NULL,   -- 1 if under 14 (PIPL Art. 28)
+  must_reset          BIGINT NOT NULL,   -- 1 after a misuse report, until a password reset
+  created_at          BIGINT NOT NULL,
+  updated_at          BIGINT NOT NULL
+);
+-- One unverified login, one account: a second registration of the same phone or
+-- e-mail (compared by blind index) fails even when two race.
+CREATE UNIQUE INDEX personal_values_one_login ON personal_values (field, blind)
+  WHERE field IN ('registration.login_phone', 'registration.login_email');
+CREATE TABLE one_time_codes (
+  id         TEXT PRIMARY KEY,
+  account    TEXT NOT NULL,
+  purpose    TEXT NOT NULL,     -- verify | reset | misuse
+  code_hash  BYTEA NOT NULL,      -- SHA-256 of the code, sealed through the gate
+  expires_at BIGINT NOT NULL,
+  attempts   BIGINT NOT NULL,
+  used_at    BIGINT
+);
+CREATE INDEX one_time_codes_by_account ON one_time_codes (account, purpose);
+CREATE TABLE sessions (
+  id         TEXT PRIMARY KEY,  -- public id, for listing and revoking
+  account    TEXT NOT NULL,
+  token_hash BYTEA NOT NULL UNIQUE,  -- SHA-256 of the token; the token is never stored
+  created_at BIGINT NOT NULL,
+  last_seen  BIGINT NOT NULL,
+  revoked_at BIGINT,
+  place      TEXT NOT NULL,  -- coarse: /24 or /48
+  browser    TEXT NOT NULL   -- family and major version
+);
+CREATE INDEX sessions_by_account ON sessions (account);
+CREATE TABLE login_events (
+  id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  account   TEXT NOT NULL,
+  at        BIGINT NOT NULL,
+  place     TEXT NOT NULL,
+  browser   TEXT NOT NULL,
+  succeeded BIGINT NOT NULL
+);
+CREATE INDEX login_events_by_account ON login_events (account, at);
+CREATE TABLE profile_history (
+  n       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- order of the changes
+  id      TEXT NOT NULL UNIQUE,
+  account TEXT NOT NULL,
+  at      BIGINT NOT NULL,
+  sealed  BYTEA NOT NULL  -- the change as JSON, sealed through the gate
+);
+CREATE INDEX profile_history_by_account ON profile_history (account, at);
+CREATE TABLE misuse_reports (
+  id      TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  at      BIGINT NOT NULL,
+  via     TEXT NOT NULL,  -- session | code
+  note    BYTEA NOT NULL    -- sealed through the gate
+);
+CREATE TABLE guardian_links (
+  token_hash   BYTEA PRIMARY KEY,  -- SHA-256 of the link's token
+  account      TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  expires_at   BIGINT NOT NULL,
+  confirmed_at BIGINT,
+  withdrawn_at BIGINT
+);
+CREATE INDEX guardian_links_by_account ON guardian_links (account);
+)sql"},
 };
 
 // Key of the PostgreSQL advisory lock held while migrating ("yzcloud" in ASCII).

@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "web/account_api.h"
 #include "web/assets.h"
 #include "web/notice.h"
 #include "web/pages.h"
@@ -67,6 +68,9 @@ Router BuildRoutes(App& app) {
         [&notices](Request& req) { return PrivacyVersionJson(notices, req); });
   r.Add("GET", "/api/v1/privacy/versions/{a}/diff/{b}",
         [&notices](Request& req) { return PrivacyDiffJson(notices, req); });
+
+  // Accounts: the JSON API and the pages (web/account_api.h, web/account_pages.h).
+  AddAccountRoutes(r, app);
   return r;
 }
 

@@ -3,6 +3,7 @@
 // Handlers parse, call one service, and map the result; they hold no business rules.
 #pragma once
 
+#include "accounts/accounts.h"
 #include "privacy/consent.h"
 #include "privacy/gate.h"
 #include "privacy/notice_versions.h"
@@ -19,6 +20,7 @@ struct App {
   privacy::NoticeVersions& notices;
   privacy::Gate& gate;            // the one door for personal data
   privacy::ConsentLedger& consents;
+  accounts::AccountService& accounts;  // registration, login, sessions (account_api.h)
 };
 
 Router BuildRoutes(App& app);

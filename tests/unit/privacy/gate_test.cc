@@ -42,10 +42,8 @@ class GateTest : public ::testing::TestWithParam<Backend> {
     if (GetParam() == Backend::kPostgres) {
       auto conn = db_->Acquire();
       ASSERT_TRUE(conn.ok());
-      ASSERT_TRUE((*conn)->ExecScript("DROP TABLE IF EXISTS personal_values, consents, access_log, "
-                                      "settings, schema_migrations, data_keys, master_keys, "
-                                      "notice_versions")
-                      .ok());
+      // Every migrated table (and the keystore's, in this test in the same schema).
+      ASSERT_TRUE((*conn)->ExecScript("DROP SCHEMA public CASCADE; CREATE SCHEMA public").ok());
     }
     ASSERT_TRUE(store::Migrate(*db_).ok());
     auto kdb = store::Open(keys_url, 4);

@@ -92,14 +92,16 @@ class DatabaseTest : public ::testing::TestWithParam<Backend> {
 
 // Drops every table the migrations create, so a test can migrate from scratch on a
 // PostgreSQL database that other suites have migrated before.
+// Drops every table the migrations made (whatever they are, so new migrations need
+// no edit here): on PostgreSQL the whole public schema, on SQLite each table.
 Status DropMigratedTables(Connection& conn) {
-  for (const char* table : {"settings", "schema_migrations", "personal_values", "consents",
-                            "access_log", "notice_versions"}) {
-    RETURN_IF_ERROR(conn.ExecScript(std::string("DROP TABLE IF EXISTS ") + table));
-  }
-  // Dropping notice_versions drops its triggers but not their PostgreSQL function.
   if (conn.backend() == Backend::kPostgres) {
-    RETURN_IF_ERROR(conn.ExecScript("DROP FUNCTION IF EXISTS notice_versions_immutable()"));
+    return conn.ExecScript("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+  }
+  ASSIGN_OR_RETURN(Rows tables, conn.Query("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                           "AND name NOT LIKE 'sqlite_%'"));
+  for (const Row& t : tables) {
+    RETURN_IF_ERROR(conn.ExecScript("DROP TABLE IF EXISTS \"" + t.Text(0) + "\""));
   }
   return Status::Ok();
 }

@@ -1,0 +1,232 @@
+// Accounts: registration, verification, login, sessions, passwords, minors and
+// their guardians, misuse reports, erasure (POLICY C1.1-C1.4, C5.1).
+//
+// Every personal value goes through the gate and is declared in the inventory:
+// the login (phone or e-mail, blind-indexed for lookup), display name, enterprise,
+// birth date, guardian contact, the password hash, the immutable registration
+// record (what the user typed, sealed once) and the history of later profile
+// changes. Tables of this service hold ids, states, times, hashes, and values the
+// inventory marks coarse (the /24 or /48 network and browser family of a session).
+//
+// States: a new account is kPendingVerification until its login is proven with a
+// one-time code; then kActive, or kPendingGuardian for a minor (under
+// `adult_age`) until a guardian consents through a one-time link. A guardian's
+// withdrawal suspends the account (kSuspended). Only kActive accounts can log in.
+//
+// Login answers the same Unauthenticated message for an unknown login and for a
+// wrong password, and spends the same argon2id work on both (an unknown login is
+// checked against a dummy hash). Failures are throttled per login and per client
+// IP: ResourceExhausted, with the seconds to wait in Login's `retry_after`.
+//
+// Sessions: a random 256-bit token (base64url), of which only the SHA-256 is
+// stored; idle expiry (`session_idle_seconds`) and absolute expiry
+// (`session_max_seconds`). Cookie and bearer sessions are the same thing; the web
+// layer decides how the token travels.
+//
+// Blocking: hashing and database work happen on the caller's thread; call from the
+// worker pool, never from an I/O thread.
+//
+// Thread-safety: thread-safe; references given to the constructor outlive it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "accounts/notifier.h"
+#include "accounts/throttle.h"
+#include "core/status.h"
+#include "privacy/consent.h"
+#include "privacy/gate.h"
+#include "store/database.h"
+
+namespace yz::accounts {
+
+enum class AccountState { kPendingVerification, kPendingGuardian, kActive, kSuspended };
+std::string_view AccountStateName(AccountState s);  // "pending_verification", ...
+
+struct Settings {
+  int adult_age = 18;          // under this, a guardian must consent (C5.1)
+  int sensitive_age = 14;      // under this, the child's data is sensitive (PIPL Art. 28)
+  std::int64_t code_ttl_seconds = 10 * 60;
+  int code_max_attempts = 5;
+  std::int64_t guardian_link_ttl_seconds = 7 * 24 * 3600;
+  std::int64_t session_idle_seconds = 7 * 24 * 3600;
+  std::int64_t session_max_seconds = 30 * 24 * 3600;
+  std::string public_url = "http://127.0.0.1:8080";  // for links in messages
+  std::string policy_version;  // the published notice version consents are given under
+};
+
+// Where a request came from, for sessions, throttling and the login history.
+struct Client {
+  std::string ip;          // the client IP (already resolved through trusted proxies)
+  std::string user_agent;  // raw User-Agent; only its browser family is kept
+  std::string lang = "zh-CN";  // language for messages sent to the user
+};
+
+struct Registration {
+  std::string login;         // phone number or e-mail address
+  std::string password;
+  std::string display_name;
+  std::string birth_date;    // YYYY-MM-DD
+  std::string enterprise;    // optional
+  std::string guardian;      // phone or e-mail of a parent/guardian; required for minors
+};
+
+struct Registered {
+  std::string account_id;
+  AccountState state;
+};
+
+// What the account holder sees about themselves.
+struct Profile {
+  std::string account_id;
+  AccountState state;
+  std::string login;
+  std::string display_name;
+  std::string enterprise;
+  std::string birth_date;
+  bool minor = false;
+  bool must_reset_password = false;  // after a misuse report
+  std::int64_t created_at = 0;
+};
+
+// The registration record: what was typed at sign-up, never changed (C1.1).
+struct RegistrationRecord {
+  std::string login;
+  std::string display_name;
+  std::string enterprise;
+  std::string birth_date;
+  std::string guardian;
+  std::int64_t registered_at = 0;
+};
+
+struct ProfileChange {
+  std::string field;  // "display_name", "enterprise"
+  std::string old_value;
+  std::string new_value;
+  std::int64_t at = 0;
+};
+
+struct ProfileUpdate {
+  std::optional<std::string> display_name;
+  std::optional<std::string> enterprise;
+};
+
+struct Session {
+  std::string id;       // public id (for listing and revoking), not the token
+  std::string account_id;
+  std::int64_t created_at = 0;
+  std::int64_t last_seen = 0;
+  std::int64_t expires_at = 0;  // the earlier of idle and absolute expiry
+  std::string place;    // coarse network: "203.0.113.0/24"
+  std::string browser;  // family and major version: "Chrome 120"
+  bool current = false; // the session making the request (set by Sessions())
+};
+
+struct NewSession {
+  std::string token;  // give to the client once; only its hash is kept
+  Session session;
+};
+
+struct LoginEvent {
+  std::int64_t at = 0;
+  std::string place;
+  std::string browser;
+  bool succeeded = false;
+};
+
+// What a guardian sees when opening the consent link.
+struct GuardianRequest {
+  std::string account_id;
+  std::string child_display_name;
+  bool under_sensitive_age = false;
+  bool confirmed = false;
+  bool withdrawn = false;
+};
+
+class AccountService {
+ public:
+  AccountService(store::Database& db, privacy::Gate& gate, privacy::ConsentLedger& consents,
+                 Notifier& notifier, Settings settings, std::function<std::int64_t()> now);
+  ~AccountService();
+
+  // C1.1. Validates everything first (InvalidArgument naming the field), refuses a
+  // login already registered (AlreadyExists: the same answer whether it is verified
+  // or not), hashes the password, stores the account through the gate, and sends a
+  // verification code to the login.
+  Result<Registered> Register(const Registration& r, const Client& client);
+  // Proves the login with the code. Activates an adult; sends the guardian link for
+  // a minor (state kPendingGuardian). InvalidArgument for a wrong or expired code
+  // (the same message), ResourceExhausted after code_max_attempts.
+  Result<Registered> Verify(std::string_view login, std::string_view code);
+  // Sends a fresh verification code (the previous one stops working).
+  Status ResendVerification(std::string_view login, const Client& client);
+
+  // Login by phone or e-mail and password. Unauthenticated (one message) for an
+  // unknown login or wrong password; FailedPrecondition for an account that is not
+  // active (pending or suspended) once the password is right. ResourceExhausted
+  // when throttled, with the seconds to wait in `*retry_after` (the web layer sends
+  // them as Retry-After).
+  Result<NewSession> Login(std::string_view login, std::string_view password,
+                           const Client& client, std::int64_t* retry_after = nullptr);
+  // The live session of `token`, touching its last_seen; Unauthenticated if the
+  // token is unknown, revoked or expired.
+  Result<Session> Authenticate(std::string_view token);
+  Status Logout(std::string_view token);
+  // The account's live sessions, newest first; `current_token` marks its own.
+  Result<std::vector<Session>> Sessions(std::string_view account_id,
+                                        std::string_view current_token = {});
+  // NotFound if the session is not this account's.
+  Status RevokeSession(std::string_view account_id, std::string_view session_id);
+  Status RevokeAllSessions(std::string_view account_id);
+
+  Result<Profile> GetProfile(std::string_view account_id);
+  Result<RegistrationRecord> GetRegistrationRecord(std::string_view account_id);
+  // C1.2: keeps the details current; each change is added to the history.
+  Status UpdateProfile(std::string_view account_id, const ProfileUpdate& update);
+  Result<std::vector<ProfileChange>> ProfileHistory(std::string_view account_id);
+
+  // Unauthenticated if `current` is wrong; InvalidArgument if `next` fails the
+  // password policy. Other sessions are revoked; the calling one stays.
+  Status ChangePassword(std::string_view account_id, std::string_view current,
+                        std::string_view next, std::string_view keep_session_token = {});
+  // Sends a reset code if the login exists; Ok either way (no enumeration).
+  Status RequestPasswordReset(std::string_view login, const Client& client);
+  // Sets the new password with the reset code, revokes every session, clears
+  // must_reset_password. InvalidArgument for a wrong/expired code.
+  Status ResetPassword(std::string_view login, std::string_view code, std::string_view next);
+
+  // C5.1: the guardian link's token (from the message) -> what it is about.
+  Result<GuardianRequest> GetGuardianRequest(std::string_view token);
+  // Records the guardian's consent in the ledger (source guardian, policy version)
+  // and activates the account.
+  Status GuardianConsent(std::string_view token);
+  // Withdraws it: the account is suspended and its sessions revoked.
+  Status GuardianWithdraw(std::string_view token);
+
+  // C1.3, C1.4: someone else is using my account. Revokes every session, requires a
+  // password reset, records the report. From a logged-in session: ReportMisuse.
+  // Without one: RequestMisuseCode sends a code to the login, ReportMisuseWithCode
+  // proves it. Returns the report id.
+  Result<std::string> ReportMisuse(std::string_view account_id, std::string_view note);
+  Status RequestMisuseCode(std::string_view login, const Client& client);
+  Result<std::string> ReportMisuseWithCode(std::string_view login, std::string_view code,
+                                           std::string_view note);
+  // Recent logins (security purpose), newest first, at most `limit`.
+  Result<std::vector<LoginEvent>> RecentLogins(std::string_view account_id, int limit = 20);
+
+  // Erasure: `confirmation` must equal the account's login. Crypto-shreds every
+  // personal value through the gate, then deletes the account's rows.
+  Status DeleteAccount(std::string_view account_id, std::string_view confirmation);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace yz::accounts

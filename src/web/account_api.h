@@ -1,0 +1,54 @@
+// Accounts over HTTP: the JSON API under /api/v1 (accounts, sessions, me,
+// password resets, misuse reports, guardian consent) and, through
+// account_pages.h, the HTML pages. Handlers parse, check CSRF (csrf.h), call one
+// AccountService method on the worker pool, and map the result; the rules live in
+// accounts::AccountService.
+//
+// Credentials: `Authorization: Bearer TOKEN` (the app) or the `yz_session` cookie
+// (browsers): HttpOnly; SameSite=Lax; Path=/; Secure unless the peer is loopback.
+//
+// Thread-safety: handlers are stateless; the service is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "accounts/accounts.h"
+#include "web/http.h"
+#include "web/routes.h"
+
+namespace yz::web {
+
+inline constexpr std::string_view kSessionCookie = "yz_session";
+// The cookie's Max-Age: the service's default absolute session life. The server
+// enforces idle and absolute expiry itself; the cookie must only not outlive it by
+// much (a cookie kept longer is refused as an unknown session anyway).
+inline constexpr std::int64_t kSessionCookieMaxAge = 30 * 24 * 3600;
+// Account calls carry a few short strings: anything larger is refused with 413.
+inline constexpr std::size_t kMaxAccountBody = 16 * 1024;
+
+// The session token of a request: a bearer token first, else the yz_session cookie.
+struct Credentials {
+  std::string token;
+  bool bearer = false;  // from Authorization: Bearer (exempt from CSRF checks)
+};
+std::optional<Credentials> RequestCredentials(const Request& req);
+
+// Who is asking, for sessions, throttling and messages (in the page's language).
+accounts::Client ClientOf(const Request& req);
+
+// Set-Cookie values that set and clear the session cookie.
+std::string SessionCookie(const Request& req, std::string_view token);
+std::string ClearSessionCookie(const Request& req);
+
+// The response for a failed service call: Response::FromStatus, plus Retry-After
+// on a throttled call when `retry_after` > 0.
+Response StatusResponse(const Status& status, std::int64_t retry_after = 0);
+
+// Registers every account route: the JSON API here and the pages of
+// account_pages.h.
+void AddAccountRoutes(Router& r, App& app);
+
+}  // namespace yz::web
