@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "privacy/gate.h"
 #include "privacy/keys.h"
+#include "http_client.h"
 #include "server_process.h"
 #include "store/migrations.h"
 
@@ -202,6 +203,124 @@ TEST_P(KeysRotateTest, ServerStartsOnTheRotatedKeys) {  // C2.4
   ASSERT_TRUE(server.started()) << server.output();
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(std::chrono::seconds(10)), 0);
+}
+
+// The newest code the server's outbox file holds for `to`.
+std::string OutboxCode(const std::string& data_dir, const std::string& to) {
+  std::ifstream in(data_dir + "/outbox.jsonl");
+  std::string line, code;
+  const std::string want = "\"to\":\"" + to + "\"";
+  while (std::getline(in, line)) {
+    if (line.find(want) == std::string::npos) continue;
+    const auto at = line.find("\"code\":\"");
+    if (at != std::string::npos) code = line.substr(at + 8, line.find('"', at + 8) - at - 8);
+  }
+  return code;
+}
+
+// A registered, verified, logged-in account of the running server: its bearer token.
+std::string SignUp(int port, const std::string& data_dir, const std::string& login) {
+  const std::string password = "Rotate-Keys-2026!";
+  auto reg = Fetch(port, "POST", "/api/v1/accounts",
+                   "{\"login\":\"" + login + "\",\"password\":\"" + password +
+                       "\",\"display_name\":\"名字-0\",\"birth_date\":\"1988-08-08\"}",
+                   {{"Content-Type", "application/json"}});
+  if (!reg || reg->status != 201) return "";
+  auto ver = Fetch(port, "POST", "/api/v1/accounts/verify",
+                   "{\"login\":\"" + login + "\",\"code\":\"" + OutboxCode(data_dir, login) + "\"}",
+                   {{"Content-Type", "application/json"}});
+  if (!ver || ver->status != 200) return "";
+  auto session = Fetch(port, "POST", "/api/v1/sessions",
+                       "{\"login\":\"" + login + "\",\"password\":\"" + password + "\"}",
+                       {{"Content-Type", "application/json"}});
+  if (!session || session->status != 201) return "";
+  const auto at = session->body.find("\"token\":\"");
+  return at == std::string::npos ? "" : session->body.substr(at + 9, 64);
+}
+
+TEST_P(KeysRotateTest, TheServerKeepsServingWhileKeysRotate) {  // C2.4
+  // The server reads every data key from the keystore (no cache), while clients read
+  // and change their profiles and new accounts register; `yzcloud keys rotate` runs
+  // twice as a separate process.
+  std::vector<std::string> server_args;
+  std::vector<std::string> cli_db;
+  if (GetParam() == store::Backend::kPostgres) cli_db = {"--database", config_.database};
+  server_args = cli_db;
+  CloseGate();  // the server's keys, not this fixture's
+  if (GetParam() == store::Backend::kPostgres) {
+    auto conn = db_->Acquire();
+    ASSERT_TRUE(conn.ok());
+    ASSERT_TRUE((*conn)->ExecScript("DROP SCHEMA yz_keys CASCADE").ok());
+  }
+  ServerProcess server(server_args, {{"YZ_KEY_CACHE", "0"}});
+  ASSERT_TRUE(server.started()) << server.output();
+  const int port = server.port();
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 3; ++i) {
+    tokens.push_back(SignUp(port, server.data_dir(), "rot" + std::to_string(i) + "@example.cn"));
+    ASSERT_EQ(tokens.back().size(), 64u) << "sign-up " << i << " failed";
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0}, ops{0}, signups{0};
+  std::mutex mu;
+  std::string first_failure;
+  auto fail = [&](const std::string& what) {
+    std::lock_guard lock(mu);
+    if (failures++ == 0) first_failure = what;
+  };
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 3; ++t) {
+    clients.emplace_back([&, t] {
+      const std::map<std::string, std::string> auth = {
+          {"Authorization", "Bearer " + tokens[t]}, {"Content-Type", "application/json"}};
+      for (int n = 1; !done.load(); ++n) {
+        const std::string name = "名字-" + std::to_string(n);
+        auto patch = Fetch(port, "PATCH", "/api/v1/me", "{\"display_name\":\"" + name + "\"}", auth);
+        if (!patch || patch->status != 200) {
+          fail("PATCH " + (patch ? std::to_string(patch->status) + " " + patch->body : "no answer"));
+          continue;
+        }
+        auto me = Fetch(port, "GET", "/api/v1/me", "", auth);
+        if (!me || me->status != 200 || me->body.find(name) == std::string::npos) {
+          fail("GET /me " + (me ? std::to_string(me->status) + " " + me->body : "no answer"));
+        }
+        ++ops;
+      }
+    });
+  }
+  clients.emplace_back([&] {  // new data keys, wrapped under whichever master is current
+    for (int n = 0; !done.load(); ++n) {
+      if (SignUp(port, server.data_dir(), "new" + std::to_string(n) + "@example.cn").empty()) {
+        fail("sign-up new" + std::to_string(n));
+      }
+      ++signups;
+    }
+  });
+  while (ops.load() < 10) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int version = 2; version <= 3; ++version) {
+    std::vector<std::string> cmd = {"keys", "rotate", "--data-dir", server.data_dir()};
+    cmd.insert(cmd.end(), cli_db.begin(), cli_db.end());
+    CommandResult r = RunYzcloud(cmd);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("to " + std::to_string(version)), std::string::npos) << r.out;
+  }
+  const int after = ops.load();
+  while (ops.load() < after + 10) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  done = true;
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failures.load(), 0) << "first: " << first_failure << " (of " << ops.load()
+                                << " profile rounds, " << signups.load() << " sign-ups)";
+  EXPECT_GT(signups.load(), 0);
+  EXPECT_FALSE(fs::exists(fs::path(server.data_dir()) / "keys/master-1.key"));
+  EXPECT_FALSE(fs::exists(fs::path(server.data_dir()) / "keys/master-2.key"));
+  server.Signal(SIGTERM);
+  ASSERT_EQ(server.Wait(std::chrono::seconds(10)), 0);
+  std::vector<std::string> status_cmd = {"keys", "status", "--data-dir", server.data_dir()};
+  status_cmd.insert(status_cmd.end(), cli_db.begin(), cli_db.end());
+  CommandResult status = RunYzcloud(status_cmd);
+  EXPECT_NE(status.out.find("current master version 3"), std::string::npos) << status.out;
+  EXPECT_EQ(status.out.find("under version 1"), std::string::npos) << status.out;
+  EXPECT_EQ(status.out.find("under version 2"), std::string::npos) << status.out;
 }
 
 TEST(KeysCliTest, AKeyFileOthersCanReadIsRefused) {  // C2.4
