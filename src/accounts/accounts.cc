@@ -1,11 +1,11 @@
 #include "accounts/accounts.h"
 
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <sodium.h>
 
 #include <algorithm>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "accounts/client_info.h"
@@ -21,10 +21,14 @@ using privacy::Purpose;
 
 std::string_view AccountStateName(AccountState s) {
   switch (s) {
-    case AccountState::kPendingVerification: return "pending_verification";
-    case AccountState::kPendingGuardian: return "pending_guardian";
-    case AccountState::kActive: return "active";
-    case AccountState::kSuspended: return "suspended";
+    case AccountState::kPendingVerification:
+      return "pending_verification";
+    case AccountState::kPendingGuardian:
+      return "pending_guardian";
+    case AccountState::kActive:
+      return "active";
+    case AccountState::kSuspended:
+      return "suspended";
   }
   return "unknown";
 }
@@ -81,8 +85,11 @@ std::optional<std::size_t> CodePoints(std::string_view s) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3
-                          : (c >> 3) == 0x1e ? 4 : 0;
+    const std::size_t len = c < 0x80           ? 1
+                            : (c >> 5) == 0x6  ? 2
+                            : (c >> 4) == 0xe  ? 3
+                            : (c >> 3) == 0x1e ? 4
+                                               : 0;
     if (len == 0 || i + len > s.size()) return std::nullopt;
     for (std::size_t k = 1; k < len; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return std::nullopt;
@@ -158,8 +165,12 @@ struct AccountService::Impl {
 
   Impl(store::Database& db, privacy::Gate& gate, privacy::ConsentLedger& consents,
        Notifier& notifier, Settings settings, std::function<std::int64_t()> now)
-      : db(db), gate(gate), consents(consents), notifier(notifier),
-        settings(std::move(settings)), now(now),
+      : db(db),
+        gate(gate),
+        consents(consents),
+        notifier(notifier),
+        settings(std::move(settings)),
+        now(now),
         per_login(kLoginFailuresPerAccount, kThrottleWindow, now),
         per_ip(kLoginFailuresPerIp, kThrottleWindow, now) {
     auto hash = crypto::HashPassword(RandomHex(16));
@@ -213,8 +224,8 @@ struct AccountService::Impl {
     return Read(row.id, row.login_kind == "email" ? kEmailField : kPhoneField, Purpose::kService);
   }
 
-  Status Send(std::string_view account, std::string_view to, std::string subject,
-              std::string body, std::string code) {
+  Status Send(std::string_view account, std::string_view to, std::string subject, std::string body,
+              std::string code) {
     Message m;
     m.account = std::string(account);
     m.to = std::string(to);
@@ -237,8 +248,7 @@ struct AccountService::Impl {
     RETURN_IF_ERROR(
         conn->Exec("DELETE FROM one_time_codes WHERE account = $1 AND purpose = $2", del).status());
     const store::Value ins[] = {id, std::string(account), std::string(purpose),
-                                store::Blob(std::move(sealed)),
-                                now() + settings.code_ttl_seconds};
+                                store::Blob(std::move(sealed)), now() + settings.code_ttl_seconds};
     RETURN_IF_ERROR(conn->Exec("INSERT INTO one_time_codes (id, account, purpose, code_hash, "
                                "expires_at, attempts) VALUES ($1, $2, $3, $4, $5, 0)",
                                ins)
@@ -292,8 +302,9 @@ struct AccountService::Impl {
                 : "您的验证码是 " + code + "，10 分钟内有效。";
     } else if (purpose == "reset") {
       subject = en ? "Reset your Yongzhou Industrial Cloud password" : "重置永州工业云密码";
-      body = en ? "Your password reset code is " + code + ". It expires in 10 minutes. If you "
-                  "did not ask for it, ignore this message."
+      body = en ? "Your password reset code is " + code +
+                      ". It expires in 10 minutes. If you "
+                      "did not ask for it, ignore this message."
                 : "您的密码重置验证码是 " + code + "，10 分钟内有效。如非本人操作，请忽略。";
     } else {
       subject = en ? "Report misuse of your account" : "报告账号被他人使用";
@@ -313,9 +324,10 @@ struct AccountService::Impl {
     }
     const store::Value p[] = {now(), std::string(account), HashBlob(except_token_hash_hex)};
     return conn
-        ->Exec("UPDATE sessions SET revoked_at = $1 WHERE account = $2 AND revoked_at IS NULL "
-               "AND token_hash <> $3",
-               p)
+        ->Exec(
+            "UPDATE sessions SET revoked_at = $1 WHERE account = $2 AND revoked_at IS NULL "
+            "AND token_hash <> $3",
+            p)
         .status();
   }
 
@@ -324,9 +336,10 @@ struct AccountService::Impl {
     const store::Value p[] = {std::string(account), now(), CoarsePlace(client.ip),
                               BrowserLabel(client.user_agent), std::int64_t{succeeded ? 1 : 0}};
     return conn
-        ->Exec("INSERT INTO login_events (account, at, place, browser, succeeded) "
-               "VALUES ($1, $2, $3, $4, $5)",
-               p)
+        ->Exec(
+            "INSERT INTO login_events (account, at, place, browser, succeeded) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            p)
         .status();
   }
 
@@ -358,8 +371,8 @@ struct AccountService::Impl {
     out.session.browser = BrowserLabel(client.user_agent);
     out.session.current = true;
     ASSIGN_OR_RETURN(auto conn, db.Acquire());
-    const store::Value p[] = {out.session.id, out.session.account_id, HashBlob(out.token),
-                              out.session.created_at, out.session.place, out.session.browser};
+    const store::Value p[] = {out.session.id,         out.session.account_id, HashBlob(out.token),
+                              out.session.created_at, out.session.place,      out.session.browser};
     RETURN_IF_ERROR(conn->Exec("INSERT INTO sessions (id, account, token_hash, created_at, "
                                "last_seen, place, browser) VALUES ($1, $2, $3, $4, $4, $5, $6)",
                                p)
@@ -485,9 +498,10 @@ Result<Registered> AccountService::Register(const Registration& r, const Client&
                               std::int64_t{*age < m.settings.sensitive_age ? 1 : 0},
                               now};
     return conn
-        ->Exec("INSERT INTO accounts (id, state, login_kind, minor, under_sensitive_age, "
-               "must_reset, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
-               p)
+        ->Exec(
+            "INSERT INTO accounts (id, state, login_kind, minor, under_sensitive_age, "
+            "must_reset, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
+            p)
         .status();
   };
   if (Status s = store_all(); !s.ok()) {
@@ -529,7 +543,8 @@ Result<Registered> AccountService::Verify(std::string_view login, std::string_vi
   const std::string link = m.settings.public_url + "/guardian/" + token;
   RETURN_IF_ERROR(m.Send(
       row.id, guardian, "永州工业云：请确认是否同意 / Please confirm your consent",
-      "“" + name + "”在永州工业云注册了账号，并填写您为其监护人。请打开以下链接查看并确认是否同意：\n" +
+      "“" + name +
+          "”在永州工业云注册了账号，并填写您为其监护人。请打开以下链接查看并确认是否同意：\n" +
           link + "\n\n" + "\"" + name +
           "\" registered an account on Yongzhou Industrial Cloud and named you as their parent "
           "or guardian. Open this link to review and confirm your consent:\n" +
@@ -553,8 +568,8 @@ Result<NewSession> AccountService::Login(std::string_view login, std::string_vie
   ASSIGN_OR_RETURN(std::string canonical, CanonicalLogin(login));
   const std::string login_key = "login:" + canonical;
   const std::string ip_key = "ip:" + client.ip;
-  const std::int64_t wait =
-      std::max(m.per_login.RetryAfter(login_key).value_or(0), m.per_ip.RetryAfter(ip_key).value_or(0));
+  const std::int64_t wait = std::max(m.per_login.RetryAfter(login_key).value_or(0),
+                                     m.per_ip.RetryAfter(ip_key).value_or(0));
   if (wait > 0) {
     if (retry_after) *retry_after = wait;
     return ResourceExhausted("too many failed logins; try again in " + std::to_string(wait) +
@@ -876,7 +891,8 @@ Status AccountService::GuardianConsent(std::string_view token) {
 Status AccountService::GuardianWithdraw(std::string_view token) {
   Impl& m = *impl_;
   ASSIGN_OR_RETURN(LinkRow link, FindLink(m.db, token));
-  if (!link.confirmed || link.withdrawn) return FailedPrecondition("there is no consent to withdraw");
+  if (!link.confirmed || link.withdrawn)
+    return FailedPrecondition("there is no consent to withdraw");
   Status s = m.consents.Withdraw(link.account, Purpose::kService);
   if (!s.ok() && s.code() != Code::kNotFound) return s;
   {
@@ -946,14 +962,13 @@ Status AccountService::DeleteAccount(std::string_view account_id, std::string_vi
   store::Transaction tx(*conn);
   RETURN_IF_ERROR(tx.begin_status());
   const store::Value p[] = {row.id};
-  for (const char* sql : {"DELETE FROM sessions WHERE account = $1",
-                          "DELETE FROM one_time_codes WHERE account = $1",
-                          "DELETE FROM login_events WHERE account = $1",
-                          "DELETE FROM profile_history WHERE account = $1",
-                          "DELETE FROM misuse_reports WHERE account = $1",
-                          "DELETE FROM guardian_links WHERE account = $1",
-                          "DELETE FROM outbox WHERE account = $1",
-                          "DELETE FROM accounts WHERE id = $1"}) {
+  for (const char* sql :
+       {"DELETE FROM sessions WHERE account = $1", "DELETE FROM one_time_codes WHERE account = $1",
+        "DELETE FROM login_events WHERE account = $1",
+        "DELETE FROM profile_history WHERE account = $1",
+        "DELETE FROM misuse_reports WHERE account = $1",
+        "DELETE FROM guardian_links WHERE account = $1", "DELETE FROM outbox WHERE account = $1",
+        "DELETE FROM accounts WHERE id = $1"}) {
     RETURN_IF_ERROR(conn->Exec(sql, p).status());
   }
   return tx.Commit();

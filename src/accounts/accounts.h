@@ -50,8 +50,8 @@ enum class AccountState { kPendingVerification, kPendingGuardian, kActive, kSusp
 std::string_view AccountStateName(AccountState s);  // "pending_verification", ...
 
 struct Settings {
-  int adult_age = 18;          // under this, a guardian must consent (C5.1)
-  int sensitive_age = 14;      // under this, the child's data is sensitive (PIPL Art. 28)
+  int adult_age = 18;      // under this, a guardian must consent (C5.1)
+  int sensitive_age = 14;  // under this, the child's data is sensitive (PIPL Art. 28)
   std::int64_t code_ttl_seconds = 10 * 60;
   int code_max_attempts = 5;
   std::int64_t guardian_link_ttl_seconds = 7 * 24 * 3600;
@@ -63,18 +63,18 @@ struct Settings {
 
 // Where a request came from, for sessions, throttling and the login history.
 struct Client {
-  std::string ip;          // the client IP (already resolved through trusted proxies)
-  std::string user_agent;  // raw User-Agent; only its browser family is kept
+  std::string ip;              // the client IP (already resolved through trusted proxies)
+  std::string user_agent;      // raw User-Agent; only its browser family is kept
   std::string lang = "zh-CN";  // language for messages sent to the user
 };
 
 struct Registration {
-  std::string login;         // phone number or e-mail address
+  std::string login;  // phone number or e-mail address
   std::string password;
   std::string display_name;
-  std::string birth_date;    // YYYY-MM-DD
-  std::string enterprise;    // optional
-  std::string guardian;      // phone or e-mail of a parent/guardian; required for minors
+  std::string birth_date;  // YYYY-MM-DD
+  std::string enterprise;  // optional
+  std::string guardian;    // phone or e-mail of a parent/guardian; required for minors
 };
 
 struct Registered {
@@ -118,14 +118,14 @@ struct ProfileUpdate {
 };
 
 struct Session {
-  std::string id;       // public id (for listing and revoking), not the token
+  std::string id;  // public id (for listing and revoking), not the token
   std::string account_id;
   std::int64_t created_at = 0;
   std::int64_t last_seen = 0;
   std::int64_t expires_at = 0;  // the earlier of idle and absolute expiry
-  std::string place;    // coarse network: "203.0.113.0/24"
-  std::string browser;  // family and major version: "Chrome 120"
-  bool current = false; // the session making the request (set by Sessions())
+  std::string place;            // coarse network: "203.0.113.0/24"
+  std::string browser;          // family and major version: "Chrome 120"
+  bool current = false;         // the session making the request (set by Sessions())
 };
 
 struct NewSession {
@@ -172,8 +172,8 @@ class AccountService {
   // active (pending or suspended) once the password is right. ResourceExhausted
   // when throttled, with the seconds to wait in `*retry_after` (the web layer sends
   // them as Retry-After).
-  Result<NewSession> Login(std::string_view login, std::string_view password,
-                           const Client& client, std::int64_t* retry_after = nullptr);
+  Result<NewSession> Login(std::string_view login, std::string_view password, const Client& client,
+                           std::int64_t* retry_after = nullptr);
   // The live session of `token`, touching its last_seen; Unauthenticated if the
   // token is unknown, revoked or expired.
   Result<Session> Authenticate(std::string_view token);

@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 
 #include <array>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 
 namespace yz::accounts {
@@ -14,8 +14,7 @@ std::string CoarsePlace(std::string_view ip_view) {
   in_addr v4{};
   if (inet_pton(AF_INET, ip.c_str(), &v4) == 1) {
     auto* b = reinterpret_cast<unsigned char*>(&v4);
-    return std::to_string(b[0]) + "." + std::to_string(b[1]) + "." + std::to_string(b[2]) +
-           ".0/24";
+    return std::to_string(b[0]) + "." + std::to_string(b[1]) + "." + std::to_string(b[2]) + ".0/24";
   }
   in6_addr v6{};
   if (inet_pton(AF_INET6, ip.c_str(), &v6) == 1) {
@@ -85,7 +84,8 @@ std::optional<int> AgeOn(std::string_view date, std::int64_t now) {
   const year_month_day today{floor<days>(sys_seconds{seconds{now}})};
   if (sys_days{birth} > sys_days{today}) return std::nullopt;
   int age = static_cast<int>(today.year()) - y;
-  if (today.month() < birth.month() || (today.month() == birth.month() && today.day() < birth.day())) {
+  if (today.month() < birth.month() ||
+      (today.month() == birth.month() && today.day() < birth.day())) {
     --age;
   }
   return age;

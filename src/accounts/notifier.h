@@ -26,11 +26,11 @@
 namespace yz::accounts {
 
 struct Message {
-  std::string account;  // the gate subject the message concerns
-  std::string to;       // phone number or e-mail address
-  std::string subject;  // a short title
-  std::string body;     // plain text, in the recipient's language
-  std::string code;     // the one-time code or link token it carries; may be empty
+  std::string account;          // the gate subject the message concerns
+  std::string to;               // phone number or e-mail address
+  std::string subject;          // a short title
+  std::string body;             // plain text, in the recipient's language
+  std::string code;             // the one-time code or link token it carries; may be empty
   std::int64_t created_at = 0;  // Unix seconds; set by the notifier
 };
 

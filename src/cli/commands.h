@@ -3,7 +3,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 
@@ -17,8 +16,7 @@ struct ConfigFlags {
   std::string config_file;
   std::vector<std::pair<std::string, std::string>> overrides;  // key -> value, from flags
   // Adds `--flag VALUE` that sets config key `key`.
-  void Add(CLI::App* app, const std::string& flag, const std::string& key,
-           const std::string& help);
+  void Add(CLI::App* app, const std::string& flag, const std::string& key, const std::string& help);
   // defaults <- toml <- YZ_* env <- flags. Prints the error and returns false on failure.
   bool Load(Config& config) const;
 };

@@ -1,11 +1,12 @@
 // `yzcloud keys status` and `yzcloud keys rotate`: the master key versions and
 // the data keys wrapped under them. Rotation runs while servers serve: they pick
 // up the new master from the key directory on their own (see crypto/keyring.h).
+#include "privacy/keys.h"
+
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
-#include "privacy/keys.h"
 
 namespace yz::cli {
 namespace {
@@ -68,12 +69,14 @@ void AddKeys(CLI::App& app, std::function<int()>& run) {
   auto status_flags = std::make_shared<ConfigFlags>();
   CLI::App* status = keys->add_subcommand("status", "Show the master version and key counts");
   AddKeyFlags(status, *status_flags);
-  status->callback([status_flags, &run] { run = [status_flags] { return ShowStatus(*status_flags); }; });
+  status->callback(
+      [status_flags, &run] { run = [status_flags] { return ShowStatus(*status_flags); }; });
   auto rotate_flags = std::make_shared<ConfigFlags>();
   CLI::App* rotate = keys->add_subcommand(
       "rotate", "Re-wrap every data key under a new master key (safe while servers run)");
   AddKeyFlags(rotate, *rotate_flags);
-  rotate->callback([rotate_flags, &run] { run = [rotate_flags] { return Rotate(*rotate_flags); }; });
+  rotate->callback(
+      [rotate_flags, &run] { run = [rotate_flags] { return Rotate(*rotate_flags); }; });
 }
 
 }  // namespace yz::cli

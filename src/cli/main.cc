@@ -1,6 +1,5 @@
 // yzcloud: the command-line entry point. Subcommands live in their own files.
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <iostream>
 
@@ -28,7 +27,8 @@ bool ConfigFlags::Load(Config& config) const {
   }
   if (!file.empty()) {
     if (Status s = ApplyTomlFile(config, file); !s.ok()) return fail(s);
-  } else if (Status s = ApplyTomlFile(config, "yzcloud.toml"); !s.ok() && s.code() != Code::kNotFound) {
+  } else if (Status s = ApplyTomlFile(config, "yzcloud.toml");
+             !s.ok() && s.code() != Code::kNotFound) {
     return fail(s);
   }
   if (Status s = ApplyEnv(config, env); !s.ok()) return fail(s);

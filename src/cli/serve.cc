@@ -5,9 +5,9 @@
 #include <iostream>
 #include <memory>
 
-#include "cli/commands.h"
 #include "accounts/accounts.h"
 #include "accounts/notifier.h"
+#include "cli/commands.h"
 #include "core/log.h"
 #include "privacy/gate.h"
 #include "privacy/keys.h"
@@ -59,13 +59,15 @@ int Serve(const ConfigFlags& flags) {
     return 1;
   }
   if (published->sha256 != privacy::NoticeHash(shipped->inventory, shipped->statement)) {
-    spdlog::warn("the privacy notice built into this yzcloud differs from published version {}; "
-                 "review it and run `yzcloud policy publish` to publish it",
-                 published->number);
+    spdlog::warn(
+        "the privacy notice built into this yzcloud differs from published version {}; "
+        "review it and run `yzcloud policy publish` to publish it",
+        published->number);
   }
   // The gate enforces the inventory of the published notice, so the system never
   // collects a field, or uses it for a purpose, that the public notice omits.
-  const std::string inventory_name = "published notice version " + std::to_string(published->number);
+  const std::string inventory_name =
+      "published notice version " + std::to_string(published->number);
   auto inventory = privacy::Inventory::Parse(published->inventory, inventory_name);
   if (!inventory.ok()) {
     spdlog::critical("{} does not parse: {}", inventory_name, inventory.status().message());
@@ -87,8 +89,8 @@ int Serve(const ConfigFlags& flags) {
     spdlog::critical("{}", s.message());
     return 1;
   }
-  std::string host = config.listen.find(':') != std::string::npos ? "[" + config.listen + "]"
-                                                                  : config.listen;
+  std::string host =
+      config.listen.find(':') != std::string::npos ? "[" + config.listen + "]" : config.listen;
   accounts::Settings settings;
   settings.adult_age = static_cast<int>(config.adult_age);
   settings.session_idle_seconds = config.session_idle_seconds;
@@ -114,7 +116,8 @@ int Serve(const ConfigFlags& flags) {
 void AddServe(CLI::App& app, std::function<int()>& run) {
   auto flags = std::make_shared<ConfigFlags>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve the portal and the API over HTTP");
-  cmd->add_option("--config", flags->config_file, "TOML configuration file (default ./yzcloud.toml)");
+  cmd->add_option("--config", flags->config_file,
+                  "TOML configuration file (default ./yzcloud.toml)");
   flags->Add(cmd, "--data-dir", "data_dir", "Folder for the SQLite store and keys");
   flags->Add(cmd, "--database", "database", "SQLite path or postgres://URL");
   flags->Add(cmd, "--port", "port", "TCP port (0: any free port)");

@@ -76,8 +76,8 @@ Status Bad(const std::string& source, const std::string& key, const std::string&
 Status SetInt(Config& c, const KeySpec& k, std::int64_t v, const std::string& source) {
   if (v < k.min || v > k.max) {
     return Bad(source, k.name,
-               "must be " + std::to_string(k.min) + ".." + std::to_string(k.max) +
-                   ", got " + std::to_string(v));
+               "must be " + std::to_string(k.min) + ".." + std::to_string(k.max) + ", got " +
+                   std::to_string(v));
   }
   c.*k.num = v;
   return Status::Ok();
@@ -116,8 +116,8 @@ std::string Config::KeystoreUrl() const {
   const std::string data = DatabaseUrl();
   if (data.starts_with("postgres://") || data.starts_with("postgresql://")) {
     // The same database, but the keystore's own schema (see kKeystoreSchema).
-    return data + (data.find('?') == std::string::npos ? "?" : "&") +
-           "options=-csearch_path%3D" + kKeystoreSchema;
+    return data + (data.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+           kKeystoreSchema;
   }
   return (std::filesystem::path(data_dir) / "keys.db").string();
 }

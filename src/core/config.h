@@ -34,17 +34,18 @@ struct Config {
   std::int64_t adult_age = 18;       // under this, a guardian must consent (C5.1)
   std::int64_t session_idle_seconds = 7 * 24 * 3600;  // a session unused this long ends
   std::int64_t session_max_seconds = 30 * 24 * 3600;  // and every session ends after this
-  std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
+  std::vector<std::string> trusted_proxies;           // CIDRs whose X-Forwarded-For is believed
   std::int64_t max_connections = 10000;
   std::int64_t max_header_bytes = 16 * 1024;
   std::int64_t max_body_bytes = 1024 * 1024;
-  std::int64_t request_timeout_ms = 10000;  // a whole request (or keep-alive idle) must arrive in this
-  std::int64_t shutdown_grace_ms = 4000;    // in-flight requests get this long after SIGTERM
+  std::int64_t request_timeout_ms =
+      10000;  // a whole request (or keep-alive idle) must arrive in this
+  std::int64_t shutdown_grace_ms = 4000;  // in-flight requests get this long after SIGTERM
   std::string log_level = "info";
-  std::string public_url;  // e.g. https://cloud.example.cn; empty: derived from the request
-  std::string smtp_url;    // e.g. smtp://mail.example.cn:25 or smtps://...; empty: outbox only
-  std::string smtp_from;   // envelope and From: address of e-mail sent over SMTP
-  std::string smtp_user;   // SMTP login; its password comes from YZCLOUD_SMTP_PASSWORD
+  std::string public_url;   // e.g. https://cloud.example.cn; empty: derived from the request
+  std::string smtp_url;     // e.g. smtp://mail.example.cn:25 or smtps://...; empty: outbox only
+  std::string smtp_from;    // envelope and From: address of e-mail sent over SMTP
+  std::string smtp_user;    // SMTP login; its password comes from YZCLOUD_SMTP_PASSWORD
   std::string outbox_file;  // empty: data_dir/outbox.jsonl
 
   // The SQLite path or PostgreSQL URL to open.

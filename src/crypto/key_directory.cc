@@ -37,7 +37,9 @@ Keystore::MasterLoader KeyDirectory::Loader() const {
   return [dir = *this](int version, bool create) { return dir.Master(version, create); };
 }
 
-Result<SecretKey> KeyDirectory::BlindRoot() const { return LoadOrCreateKeyFile(dir_ / "blind.key"); }
+Result<SecretKey> KeyDirectory::BlindRoot() const {
+  return LoadOrCreateKeyFile(dir_ / "blind.key");
+}
 
 Status KeyDirectory::RemoveMastersBelow(int version) const {
   for (int v = version - 1; v >= 1; --v) {

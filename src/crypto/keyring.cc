@@ -53,9 +53,9 @@ Result<SecretKey> ReadKeyFd(int fd, const std::string& path) {
     return FailedPrecondition("key file " + path + " is not a regular file");
   }
   if (st.st_uid != ::geteuid()) {
-    return PermissionDenied("key file " + path + " is owned by uid " +
-                            std::to_string(st.st_uid) + ", not by this process's user (uid " +
-                            std::to_string(::geteuid()) + ")");
+    return PermissionDenied("key file " + path + " is owned by uid " + std::to_string(st.st_uid) +
+                            ", not by this process's user (uid " + std::to_string(::geteuid()) +
+                            ")");
   }
   if ((st.st_mode & 077) != 0) {
     return PermissionDenied("key file " + path + " has mode " + Octal(st.st_mode) +
@@ -63,8 +63,7 @@ Result<SecretKey> ReadKeyFd(int fd, const std::string& path) {
   }
   if (st.st_size != static_cast<off_t>(SecretKey::kSize)) {
     return FailedPrecondition("key file " + path + " holds " + std::to_string(st.st_size) +
-                              " bytes; a key is exactly " +
-                              std::to_string(SecretKey::kSize));
+                              " bytes; a key is exactly " + std::to_string(SecretKey::kSize));
   }
   return SecretKey::FillWith([&](std::span<std::uint8_t, SecretKey::kSize> out) -> Status {
     std::size_t got = 0;
@@ -207,7 +206,8 @@ Result<SecretKey> LoadKeyFile(const std::filesystem::path& path) {
   if (fd.get() >= 0) return ReadKeyFd(fd.get(), name);
   if (errno == ENOENT) return NotFound("key file " + name + " does not exist");
   if (errno == EACCES) return PermissionDenied("cannot read key file " + name);
-  if (errno == ELOOP) return FailedPrecondition("key file " + name + " is a symbolic link; refusing it");
+  if (errno == ELOOP)
+    return FailedPrecondition("key file " + name + " is a symbolic link; refusing it");
   return Unavailable("cannot open key file " + name + ": " + Errno());
 }
 
@@ -254,8 +254,7 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(store::Database& db, MasterLoad
   }
   const int version = recorded == 0 ? 1 : recorded;
   ASSIGN_OR_RETURN(SecretKey master, loader(version, /*create=*/recorded == 0));
-  ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks,
-                   Open(db, std::move(master), version, cache_size));
+  ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, Open(db, std::move(master), version, cache_size));
   ks->loader_ = std::move(loader);
   return ks;
 }
@@ -407,7 +406,7 @@ Result<SecretKey> Keystore::Create(store::Connection& conn, const std::string& s
       RETURN_IF_ERROR(tx.Commit());
       inserted = changed == 1;
     }
-  }  // a stale attempt rolls back here
+  }                                                  // a stale attempt rolls back here
   if (stale) RETURN_IF_ERROR(RefreshCurrent(conn));  // another process rotated
   if (inserted) CachePut(subject, key, epoch);
   return key;
@@ -448,8 +447,8 @@ Result<SecretKey> Keystore::DataKey(std::string_view subject_view) {
     if (inserted) return key;
     // Another thread or node created it first, or our master version was stale.
   }
-  return FailedPrecondition("keystore: the data key of subject " + subject +
-                            " keeps changing" + (last.ok() ? "" : ": " + last.message()));
+  return FailedPrecondition("keystore: the data key of subject " + subject + " keeps changing" +
+                            (last.ok() ? "" : ": " + last.message()));
 }
 
 Status Keystore::Erase(std::string_view subject_view) {

@@ -129,8 +129,8 @@ class Keystore {
   Result<MasterPtr> Master(store::Connection& conn, int version);
   // Adopts the newest recorded version as current (another process rotated).
   Status RefreshCurrent(store::Connection& conn);
-  Result<SecretKey> Create(store::Connection& conn, const std::string& subject,
-                           std::uint64_t epoch, bool& inserted);
+  Result<SecretKey> Create(store::Connection& conn, const std::string& subject, std::uint64_t epoch,
+                           bool& inserted);
   std::optional<SecretKey> CacheGet(const std::string& subject);
   void CachePut(const std::string& subject, const SecretKey& key, std::uint64_t epoch);
 

@@ -18,9 +18,12 @@ std::string RowId(std::string_view subject, std::string_view field) {
 }  // namespace
 
 Gate::Gate(store::Database& db, crypto::Keystore& keys, const crypto::BlindIndexer& blind,
-           const Inventory& inventory, ConsentLedger& consents,
-           std::function<std::int64_t()> now)
-    : db_(db), keys_(keys), blind_(blind), inventory_(inventory), consents_(consents),
+           const Inventory& inventory, ConsentLedger& consents, std::function<std::int64_t()> now)
+    : db_(db),
+      keys_(keys),
+      blind_(blind),
+      inventory_(inventory),
+      consents_(consents),
       now_(std::move(now)) {}
 
 Result<std::optional<crypto::BlindKind>> Gate::BlindKindFor(const FieldSpec& spec) const {
@@ -36,7 +39,8 @@ Result<std::optional<crypto::BlindKind>> Gate::BlindKindFor(const FieldSpec& spe
 
 Result<const FieldSpec*> Gate::Writable(std::string_view subject, std::string_view field) const {
   const FieldSpec* spec = inventory_.Find(field);
-  if (!spec) return PermissionDenied("field not declared in the data inventory: " + std::string(field));
+  if (!spec)
+    return PermissionDenied("field not declared in the data inventory: " + std::string(field));
   if (subject.empty()) return InvalidArgument("gate: empty subject");
   switch (spec->protection) {
     case Protection::kDrop:
@@ -66,16 +70,17 @@ Status Gate::CheckPurpose(const FieldSpec& spec, std::string_view subject, Purpo
   return Status::Ok();
 }
 
-Status Gate::RecordAccess(store::Connection& conn, std::string_view subject,
-                          const FieldSpec& spec, Purpose purpose, std::string_view actor) {
+Status Gate::RecordAccess(store::Connection& conn, std::string_view subject, const FieldSpec& spec,
+                          Purpose purpose, std::string_view actor) {
   if (actor == subject) return Status::Ok();
   // Fail closed: a read by someone else that cannot be recorded does not happen.
   const store::Value entry[] = {std::string(subject), spec.id, std::string(PurposeName(purpose)),
                                 std::string(actor), now_()};
   return conn
-      .Exec("INSERT INTO access_log (subject, field, purpose, actor, at) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            entry)
+      .Exec(
+          "INSERT INTO access_log (subject, field, purpose, actor, at) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          entry)
       .status();
 }
 
@@ -105,10 +110,11 @@ Status Gate::Store(std::string_view subject, std::string_view field, std::string
     return Status::Ok();
   }
   return conn
-      ->Exec("INSERT INTO personal_values (subject, field, value, blind, updated_at) "
-             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subject, field) DO UPDATE SET "
-             "value = excluded.value, blind = excluded.blind, updated_at = excluded.updated_at",
-             params)
+      ->Exec(
+          "INSERT INTO personal_values (subject, field, value, blind, updated_at) "
+          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subject, field) DO UPDATE SET "
+          "value = excluded.value, blind = excluded.blind, updated_at = excluded.updated_at",
+          params)
       .status();
 }
 
@@ -123,7 +129,8 @@ Status Gate::WriteOnce(std::string_view subject, std::string_view field, std::st
 Result<std::string> Gate::Read(std::string_view subject, std::string_view field, Purpose purpose,
                                std::string_view actor) {
   const FieldSpec* spec = inventory_.Find(field);
-  if (!spec) return PermissionDenied("field not declared in the data inventory: " + std::string(field));
+  if (!spec)
+    return PermissionDenied("field not declared in the data inventory: " + std::string(field));
   RETURN_IF_ERROR(CheckPurpose(*spec, subject, purpose));
   ASSIGN_OR_RETURN(auto conn, db_.Acquire());
   const store::Value key[] = {std::string(subject), spec->id};
@@ -140,8 +147,7 @@ Result<std::string> Gate::Read(std::string_view subject, std::string_view field,
 }
 
 Result<std::vector<std::uint8_t>> Gate::Seal(std::string_view subject, std::string_view field,
-                                             std::string_view value,
-                                             const crypto::Binding& where) {
+                                             std::string_view value, const crypto::Binding& where) {
   ASSIGN_OR_RETURN(const FieldSpec* spec, Writable(subject, field));
   if (spec->protection == Protection::kDrop || spec->protection == Protection::kBlindIndexEncrypt) {
     return FailedPrecondition("field " + spec->id + " is " +
@@ -153,11 +159,11 @@ Result<std::vector<std::uint8_t>> Gate::Seal(std::string_view subject, std::stri
 }
 
 Result<std::string> Gate::Open(std::string_view subject, std::string_view field,
-                               std::span<const std::uint8_t> sealed,
-                               const crypto::Binding& where, Purpose purpose,
-                               std::string_view actor) {
+                               std::span<const std::uint8_t> sealed, const crypto::Binding& where,
+                               Purpose purpose, std::string_view actor) {
   const FieldSpec* spec = inventory_.Find(field);
-  if (!spec) return PermissionDenied("field not declared in the data inventory: " + std::string(field));
+  if (!spec)
+    return PermissionDenied("field not declared in the data inventory: " + std::string(field));
   RETURN_IF_ERROR(CheckPurpose(*spec, subject, purpose));
   ASSIGN_OR_RETURN(auto data_key, keys_.DataKey(subject));
   ASSIGN_OR_RETURN(std::string plain, crypto::OpenString(data_key, sealed, where));
@@ -169,7 +175,8 @@ Result<std::string> Gate::Open(std::string_view subject, std::string_view field,
 Result<std::optional<std::string>> Gate::FindSubject(std::string_view field,
                                                      std::string_view value) {
   const FieldSpec* spec = inventory_.Find(field);
-  if (!spec) return PermissionDenied("field not declared in the data inventory: " + std::string(field));
+  if (!spec)
+    return PermissionDenied("field not declared in the data inventory: " + std::string(field));
   ASSIGN_OR_RETURN(auto kind, BlindKindFor(*spec));
   if (!kind) return InvalidArgument("field " + spec->id + " has no blind index");
   ASSIGN_OR_RETURN(auto index, blind_.Raw(*kind, value));

@@ -23,9 +23,9 @@ Result<Keys> OpenKeys(const Config& config) {
   if (db->backend() == store::Backend::kPostgres && config.keystore.empty()) {
     RETURN_IF_ERROR(EnsureKeystoreSchema(*db));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<crypto::Keystore> keystore,
-                   crypto::Keystore::Open(*db, dir.Loader(),
-                                          static_cast<std::size_t>(config.key_cache)));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<crypto::Keystore> keystore,
+      crypto::Keystore::Open(*db, dir.Loader(), static_cast<std::size_t>(config.key_cache)));
   ASSIGN_OR_RETURN(crypto::SecretKey blind_root, dir.BlindRoot());
   auto blind = std::make_unique<crypto::BlindIndexer>(blind_root);
   return Keys{std::move(dir), std::move(db), std::move(keystore), std::move(blind)};

@@ -16,7 +16,7 @@ namespace yz::privacy {
 
 struct Keys {
   crypto::KeyDirectory dir;
-  std::unique_ptr<store::Database> db;  // the keystore's database
+  std::unique_ptr<store::Database> db;         // the keystore's database
   std::unique_ptr<crypto::Keystore> keystore;  // declared after db: destroyed first
   std::unique_ptr<crypto::BlindIndexer> blind;
 };

@@ -1,10 +1,9 @@
 #include "web/notice.h"
 
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstdint>

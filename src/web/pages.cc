@@ -1,9 +1,8 @@
 #include "web/pages.h"
 
-#include <kainjow/mustache.hpp>
-
 #include <chrono>
 #include <exception>
+#include <kainjow/mustache.hpp>
 #include <stdexcept>
 #include <utility>
 
@@ -26,20 +25,27 @@ mu::data ToData(const boost::json::value& v) {
       for (const auto& x : v.get_array()) d.push_back(ToData(x));
       return d;
     }
-    case boost::json::kind::string: return mu::data{std::string(v.get_string())};
-    case boost::json::kind::bool_: return v.get_bool() ? mu::data{mu::data::type::bool_true}
-                                                       : mu::data{mu::data::type::bool_false};
-    case boost::json::kind::int64: return mu::data{std::to_string(v.get_int64())};
-    case boost::json::kind::uint64: return mu::data{std::to_string(v.get_uint64())};
-    case boost::json::kind::double_: return mu::data{std::to_string(v.get_double())};
-    case boost::json::kind::null: return mu::data{mu::data::type::bool_false};
+    case boost::json::kind::string:
+      return mu::data{std::string(v.get_string())};
+    case boost::json::kind::bool_:
+      return v.get_bool() ? mu::data{mu::data::type::bool_true}
+                          : mu::data{mu::data::type::bool_false};
+    case boost::json::kind::int64:
+      return mu::data{std::to_string(v.get_int64())};
+    case boost::json::kind::uint64:
+      return mu::data{std::to_string(v.get_uint64())};
+    case boost::json::kind::double_:
+      return mu::data{std::to_string(v.get_double())};
+    case boost::json::kind::null:
+      return mu::data{mu::data::type::bool_false};
   }
   return mu::data{};
 }
 
 std::string RenderText(std::string_view name, std::string_view text, const mu::data& data) {
   mu::mustache tmpl{std::string(text)};
-  if (!tmpl.is_valid()) throw std::runtime_error("template " + std::string(name) + ": " + tmpl.error_message());
+  if (!tmpl.is_valid())
+    throw std::runtime_error("template " + std::string(name) + ": " + tmpl.error_message());
   return tmpl.render(data);
 }
 
@@ -60,8 +66,9 @@ Response Page(const Request& req, std::string_view name, const std::string_view*
   data["t"] = std::move(t);
   data["lang"] = LangTag(lang);
   data["title"] = title == messages.end() ? std::string(title_key) : title->second;
-  auto year = std::chrono::year_month_day{
-      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())}.year();
+  auto year = std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(
+                                              std::chrono::system_clock::now())}
+                  .year();
   data["year"] = static_cast<int>(year);
 
   mu::data d = ToData(data);

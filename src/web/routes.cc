@@ -42,9 +42,13 @@ Router BuildRoutes(App& app) {
   // Operations.
   r.Add("GET", "/healthz", Health, Exec::kInline);
   r.Add("GET", "/readyz", [&app](Request&) { return Ready(app); });
-  r.Add("GET", "/metrics", [&app](Request&) {
-    return Response::Text(200, app.metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
-  }, Exec::kInline);
+  r.Add(
+      "GET", "/metrics",
+      [&app](Request&) {
+        return Response::Text(200, app.metrics.Render(),
+                              "text/plain; version=0.0.4; charset=utf-8");
+      },
+      Exec::kInline);
 
   // Pages and assets.
   r.Add("GET", "/", [](Request& req) { return RenderPage(req, "home", "home_title"); });

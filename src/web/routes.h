@@ -18,7 +18,7 @@ struct App {
   store::Database& db;
   Metrics& metrics;
   privacy::NoticeVersions& notices;
-  privacy::Gate& gate;            // the one door for personal data
+  privacy::Gate& gate;  // the one door for personal data
   privacy::ConsentLedger& consents;
   accounts::AccountService& accounts;  // registration, login, sessions (account_api.h)
 };

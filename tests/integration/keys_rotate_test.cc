@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "core/config.h"
+#include "http_client.h"
 #include "privacy/gate.h"
 #include "privacy/keys.h"
-#include "http_client.h"
 #include "server_process.h"
 #include "store/migrations.h"
 
@@ -60,7 +60,8 @@ class KeysRotateTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_TRUE(store::Migrate(*db_).ok());
     if (GetParam() == store::Backend::kPostgres) {
       auto conn = db_->Acquire();
-      ASSERT_TRUE((*conn)->ExecScript("DELETE FROM personal_values WHERE subject LIKE 'rot-%'").ok());
+      ASSERT_TRUE(
+          (*conn)->ExecScript("DELETE FROM personal_values WHERE subject LIKE 'rot-%'").ok());
     }
     auto inv = privacy::Inventory::Load(fs::path(YZ_SOURCE_DIR) / "policy/inventory.toml");
     ASSERT_TRUE(inv.ok()) << inv.status().ToString();
@@ -271,13 +272,15 @@ TEST_P(KeysRotateTest, TheServerKeepsServingWhileKeysRotate) {  // C2.4
   std::vector<std::thread> clients;
   for (int t = 0; t < 3; ++t) {
     clients.emplace_back([&, t] {
-      const std::map<std::string, std::string> auth = {
-          {"Authorization", "Bearer " + tokens[t]}, {"Content-Type", "application/json"}};
+      const std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + tokens[t]},
+                                                       {"Content-Type", "application/json"}};
       for (int n = 1; !done.load(); ++n) {
         const std::string name = "名字-" + std::to_string(n);
-        auto patch = Fetch(port, "PATCH", "/api/v1/me", "{\"display_name\":\"" + name + "\"}", auth);
+        auto patch =
+            Fetch(port, "PATCH", "/api/v1/me", "{\"display_name\":\"" + name + "\"}", auth);
         if (!patch || patch->status != 200) {
-          fail("PATCH " + (patch ? std::to_string(patch->status) + " " + patch->body : "no answer"));
+          fail("PATCH " +
+               (patch ? std::to_string(patch->status) + " " + patch->body : "no answer"));
           continue;
         }
         auto me = Fetch(port, "GET", "/api/v1/me", "", auth);

@@ -120,7 +120,8 @@ TEST_F(NoticeTest, ListsTheSixDisclosureBasesAndMinorsRule) {
 // C6.1 (versions): the notice names the exact inventory it was generated from,
 // the same SHA-256 `yzcloud policy check` reports for the shipped file.
 TEST_F(NoticeTest, ShowsInventoryVersionAndSha256) {
-  auto check = RunYzcloud({"policy", "check", std::string(YZ_SOURCE_DIR) + "/policy/inventory.toml"});
+  auto check =
+      RunYzcloud({"policy", "check", std::string(YZ_SOURCE_DIR) + "/policy/inventory.toml"});
   ASSERT_EQ(check.exit_code, 0) << check.err;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(check.out, m, std::regex("sha256 ([0-9a-f]{64})"))) << check.out;
@@ -128,7 +129,8 @@ TEST_F(NoticeTest, ShowsInventoryVersionAndSha256) {
 
   auto zh = Fetch(port(), "GET", "/privacy");
   ASSERT_TRUE(zh);
-  EXPECT_NE(zh->body.find("本声明根据数据清单版本 1 生成（sha256 " + hash + "）"), std::string::npos);
+  EXPECT_NE(zh->body.find("本声明根据数据清单版本 1 生成（sha256 " + hash + "）"),
+            std::string::npos);
   auto en = Fetch(port(), "GET", "/privacy?lang=en");
   ASSERT_TRUE(en);
   EXPECT_NE(en->body.find("notice generated from inventory version 1 (sha256 " + hash + ")"),
@@ -165,16 +167,16 @@ TEST_F(NoticeTest, ShowsPublishedVersionDateAndHash) {
 // Bad version numbers answer with the JSON error envelope: 400 when not a number,
 // 404 when no such version was ever published.
 TEST_F(NoticeTest, UnknownOrMalformedVersionIsAnError) {
-  for (const char* path : {"/privacy/versions/99", "/api/v1/privacy/versions/99",
-                           "/privacy/versions/1/diff/99"}) {
+  for (const char* path :
+       {"/privacy/versions/99", "/api/v1/privacy/versions/99", "/privacy/versions/1/diff/99"}) {
     auto r = Fetch(port(), "GET", path);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 404) << path;
     EXPECT_NE(r->body.find("\"code\":\"not_found\""), std::string::npos) << r->body;
   }
-  for (const char* path : {"/privacy/versions/abc", "/privacy/versions/0",
-                           "/api/v1/privacy/versions/-1", "/privacy/versions/1/diff/x",
-                           "/privacy/versions/diff?from=1"}) {
+  for (const char* path :
+       {"/privacy/versions/abc", "/privacy/versions/0", "/api/v1/privacy/versions/-1",
+        "/privacy/versions/1/diff/x", "/privacy/versions/diff?from=1"}) {
     auto r = Fetch(port(), "GET", path);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400) << path;

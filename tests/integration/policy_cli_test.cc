@@ -2,7 +2,6 @@
 // with every problem named by file, line and key, and a non-zero exit.
 // `yzcloud policy publish` / `versions`: publishing notice versions from the CLI.
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 
 #include <filesystem>
@@ -26,10 +25,11 @@ TEST(PolicyCheckTest, BrokenInventoryNamesFileLineAndKey) {
   std::string path = std::filesystem::temp_directory_path() / "yz-bad-inventory.toml";
   std::ifstream in(std::string(YZ_SOURCE_DIR) + "/policy/inventory.toml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  text += "\n[[field]]\nid = \"test.undeclared_purpose\"\nrequirement = \"C2.1\"\n"
-          "category = \"log\"\ndescription_zh = \"测试\"\ndescription_en = \"test\"\n"
-          "purposes = [\"gossip\"]\nprotection = \"encrypt\"\nretention = \"7d\"\n"
-          "sensitive = false\nconsent_purposes = []\nrecipients = []\n";
+  text +=
+      "\n[[field]]\nid = \"test.undeclared_purpose\"\nrequirement = \"C2.1\"\n"
+      "category = \"log\"\ndescription_zh = \"测试\"\ndescription_en = \"test\"\n"
+      "purposes = [\"gossip\"]\nprotection = \"encrypt\"\nretention = \"7d\"\n"
+      "sensitive = false\nconsent_purposes = []\nrecipients = []\n";
   std::ofstream(path) << text;
   auto r = RunYzcloud({"policy", "check", path});
   EXPECT_EQ(r.exit_code, 1);

@@ -9,8 +9,7 @@
 #include <fstream>
 #include <mutex>
 
-#include "crypto/key_directory.h"
-#include "store/migrations.h"
+#include "../store_fixture.h"
 #include "../test_util.h"
 
 namespace yz::accounts {
@@ -42,49 +41,18 @@ class KeptMessages final : public Notifier {
 constexpr const char* kPassword = "Yongzhou-Cloud-2026!";
 constexpr std::int64_t kStart = 1'800'000'000;  // 2027-01-15
 
-class AccountsTest : public ::testing::TestWithParam<Backend> {
+class AccountsTest : public yz::testing::GateTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("yz_accounts_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    std::string data_url = (dir_ / "data.db").string();
-    if (GetParam() == Backend::kPostgres) {
-      const char* pg = std::getenv("YZCLOUD_TEST_PG");
-      ASSERT_NE(pg, nullptr) << "run under scripts/with-postgres (YZCLOUD_TEST_PG is unset)";
-      data_url = pg;
-    }
-    ASSERT_OK_AND_ASSIGN(db_, store::Open(data_url, 4));
-    if (GetParam() == Backend::kPostgres) {
-      ASSERT_OK_AND_ASSIGN(auto conn, db_->Acquire());
-      ASSERT_OK(conn->ExecScript("DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
-    }
-    ASSERT_OK(store::Migrate(*db_));
-    ASSERT_OK_AND_ASSIGN(keys_db_, store::Open((dir_ / "keys.db").string(), 4));
-    ASSERT_OK_AND_ASSIGN(crypto::KeyDirectory kd, crypto::KeyDirectory::Open(dir_ / "keys"));
-    ASSERT_OK_AND_ASSIGN(keys_, crypto::Keystore::Open(*keys_db_, kd.Loader()));
-    ASSERT_OK_AND_ASSIGN(crypto::SecretKey root, kd.BlindRoot());
-    blind_ = std::make_unique<crypto::BlindIndexer>(root);
-    ASSERT_OK_AND_ASSIGN(auto inv, privacy::Inventory::Load(std::filesystem::path(YZ_SOURCE_DIR) /
-                                                            "policy/inventory.toml"));
-    inventory_ = std::make_unique<privacy::Inventory>(std::move(inv));
-    auto now = [this] { return now_.load(); };
-    consents_ = std::make_unique<privacy::ConsentLedger>(*db_, now);
-    gate_ = std::make_unique<privacy::Gate>(*db_, *keys_, *blind_, *inventory_, *consents_, now);
+    ASSERT_NO_FATAL_FAILURE(GateTest::SetUp());
     Settings settings;
     settings.policy_version = "3";
     settings.public_url = "https://cloud.example.cn";
-    service_ = std::make_unique<AccountService>(*db_, *gate_, *consents_, outbox_, settings, now);
+    service_ = std::make_unique<AccountService>(*db_, *gate_, *consents_, outbox_, settings, now_);
   }
   void TearDown() override {
     service_.reset();
-    gate_.reset();
-    keys_.reset();
-    db_.reset();
-    keys_db_.reset();
-    std::filesystem::remove_all(dir_);
+    GateTest::TearDown();
   }
 
   Registration Adult(const std::string& login) {
@@ -104,18 +72,10 @@ class AccountsTest : public ::testing::TestWithParam<Backend> {
     return r.ok() ? r->account_id : "";
   }
 
-  std::atomic<std::int64_t> now_{kStart};
   Client client_{"203.0.113.77",
                  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                  "Chrome/120.0.0.0 Safari/537.36",
                  "zh-CN"};
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Database> db_, keys_db_;
-  std::unique_ptr<crypto::Keystore> keys_;
-  std::unique_ptr<crypto::BlindIndexer> blind_;
-  std::unique_ptr<privacy::Inventory> inventory_;
-  std::unique_ptr<privacy::ConsentLedger> consents_;
-  std::unique_ptr<privacy::Gate> gate_;
   KeptMessages outbox_;
   std::unique_ptr<AccountService> service_;
 };
@@ -233,23 +193,23 @@ TEST_P(AccountsTest, RepeatedFailuresAreThrottledThenForgiven) {  // C1.3
   EXPECT_EQ(blocked.status().code(), Code::kResourceExhausted);
   EXPECT_GT(retry, 0);
   EXPECT_LE(retry, 15 * 60);
-  now_ += retry;
+  clock_ += retry;
   ASSERT_OK(service_->Login("13800138004", kPassword, client_).status());
 }
 
 TEST_P(AccountsTest, SessionsExpireWhenIdleAndAtTheirAbsoluteLimit) {  // C1.4
   Active("13800138005");
   ASSERT_OK_AND_ASSIGN(NewSession s, service_->Login("13800138005", kPassword, client_));
-  now_ += 6 * 24 * 3600;
+  clock_ += 6 * 24 * 3600;
   ASSERT_OK(service_->Authenticate(s.token).status());  // touched: idle restarts
-  now_ += 6 * 24 * 3600;
+  clock_ += 6 * 24 * 3600;
   ASSERT_OK(service_->Authenticate(s.token).status());
-  now_ += 8 * 24 * 3600;  // idle for more than 7 days
+  clock_ += 8 * 24 * 3600;  // idle for more than 7 days
   EXPECT_EQ(service_->Authenticate(s.token).status().code(), Code::kUnauthenticated);
 
   ASSERT_OK_AND_ASSIGN(NewSession t, service_->Login("13800138005", kPassword, client_));
   for (int day = 0; day < 30; day += 5) {
-    now_ += 5 * 24 * 3600;
+    clock_ += 5 * 24 * 3600;
     (void)service_->Authenticate(t.token);
   }
   EXPECT_EQ(service_->Authenticate(t.token).status().code(), Code::kUnauthenticated);
@@ -323,8 +283,8 @@ TEST_P(AccountsTest, UnderFourteenIsMarkedSensitive) {  // C5.1, PIPL Art. 28
 TEST_P(AccountsTest, AMisuseReportEndsEverySessionUntilAReset) {  // C1.3, C1.4
   const std::string id = Active("victim@example.cn");
   ASSERT_OK_AND_ASSIGN(NewSession mine, service_->Login("victim@example.cn", kPassword, client_));
-  Client thief{"198.51.100.9", "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
-               "en"};
+  Client thief{"198.51.100.9",
+               "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0", "en"};
   ASSERT_OK_AND_ASSIGN(NewSession theirs, service_->Login("victim@example.cn", kPassword, thief));
   ASSERT_OK_AND_ASSIGN(std::string report, service_->ReportMisuse(id, "不是我登录的"));
   EXPECT_FALSE(report.empty());
@@ -406,37 +366,23 @@ TEST_P(AccountsTest, NoPhoneEmailOrNameInTheDatabaseFiles) {  // C2.4, C4.1
   Active("13812345678");
   Active("wang.fang.test@example.cn");
   ASSERT_OK(service_->Login("13812345678", kPassword, client_).status());
-  std::filesystem::path root = dir_;
-  {
-    ASSERT_OK_AND_ASSIGN(auto conn, db_->Acquire());
-    if (GetParam() == Backend::kSqlite) {
-      ASSERT_OK(conn->ExecScript("PRAGMA wal_checkpoint(TRUNCATE)"));
-    } else {
-      const char* pgdata = std::getenv("YZCLOUD_TEST_PGDATA");
-      ASSERT_NE(pgdata, nullptr) << "run under scripts/with-postgres (YZCLOUD_TEST_PGDATA unset)";
-      ASSERT_OK(conn->ExecScript("CHECKPOINT"));
-      root = pgdata;
-    }
-  }
+  const std::filesystem::path root = FlushToFiles();
   int files = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
     if (!e.is_regular_file()) continue;
     ++files;
     std::ifstream in(e.path(), std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), {});
-    for (const char* secret : {"13812345678", "wang.fang.test", "张伟", "永州机械厂",
-                               "1990-05-01", kPassword}) {
+    for (const char* secret :
+         {"13812345678", "wang.fang.test", "张伟", "永州机械厂", "1990-05-01", kPassword}) {
       EXPECT_EQ(bytes.find(secret), std::string::npos) << secret << " in " << e.path();
     }
   }
   EXPECT_GT(files, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, AccountsTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) {
-                           return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, AccountsTest, yz::testing::kBothBackends,
+                         yz::testing::BackendName);
 
 }  // namespace
 }  // namespace yz::accounts

@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-#include "store/migrations.h"
+#include "../store_fixture.h"
 
 extern char** environ;
 
@@ -35,62 +35,15 @@ std::string ReadFile(const std::filesystem::path& p) {
   return ss.str();
 }
 
-class NotifierTest : public ::testing::TestWithParam<Backend> {
+class NotifierTest : public yz::testing::GateTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("yz_notifier_" + std::to_string(::getpid()) + "_" +
-            std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-            std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    std::string data_url, keys_url;
-    if (GetParam() == Backend::kSqlite) {
-      data_url = (dir_ / "data.db").string();
-      keys_url = (dir_ / "keys.db").string();
-    } else {
-      const char* pg = std::getenv("YZCLOUD_TEST_PG");
-      ASSERT_NE(pg, nullptr) << "run under scripts/with-postgres (YZCLOUD_TEST_PG is unset)";
-      data_url = keys_url = pg;
-    }
-    auto db = store::Open(data_url, 4);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-    if (GetParam() == Backend::kPostgres) {
-      auto conn = db_->Acquire();
-      ASSERT_TRUE(conn.ok());
-      ASSERT_TRUE((*conn)->ExecScript("DROP SCHEMA public CASCADE; CREATE SCHEMA public").ok());
-    }
-    ASSERT_TRUE(store::Migrate(*db_).ok());
-    auto kdb = store::Open(keys_url, 4);
-    ASSERT_TRUE(kdb.ok());
-    keys_db_ = std::move(kdb).value();
-    auto ks = crypto::Keystore::Open(*keys_db_, crypto::SecretKey::Random(), 1);
-    ASSERT_TRUE(ks.ok()) << ks.status().ToString();
-    keys_ = std::move(ks).value();
-    blind_ = std::make_unique<crypto::BlindIndexer>(crypto::SecretKey::Random());
-    auto inv = privacy::Inventory::Parse(
-        ReadFile(std::string(YZ_SOURCE_DIR) + "/policy/inventory.toml"), "inventory.toml");
-    ASSERT_TRUE(inv.ok()) << inv.status().ToString();
-    inventory_ = std::make_unique<privacy::Inventory>(std::move(inv).value());
-    consents_ = std::make_unique<privacy::ConsentLedger>(*db_, now_);
-    gate_ = std::make_unique<privacy::Gate>(*db_, *keys_, *blind_, *inventory_, *consents_, now_);
+    ASSERT_NO_FATAL_FAILURE(GateTest::SetUp());
     outbox_ = std::make_unique<OutboxNotifier>(*db_, *gate_, dir_ / "outbox.jsonl", now_);
   }
   void TearDown() override {
     outbox_.reset();
-    gate_.reset();
-    keys_.reset();
-    db_.reset();
-    keys_db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  store::Rows Query(const std::string& sql) {
-    auto conn = db_->Acquire();
-    auto rows = (*conn)->Query(sql);
-    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-    return rows.ok() ? *rows : store::Rows{};
+    GateTest::TearDown();
   }
 
   static Message CodeMessage(std::string account, std::string to, std::string code) {
@@ -98,15 +51,6 @@ class NotifierTest : public ::testing::TestWithParam<Backend> {
                    "您的验证码是 " + code + "，10 分钟内有效。", code};
   }
 
-  std::int64_t clock_ = 1'800'000'000;
-  std::function<std::int64_t()> now_ = [this] { return clock_; };
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Database> db_, keys_db_;
-  std::unique_ptr<crypto::Keystore> keys_;
-  std::unique_ptr<crypto::BlindIndexer> blind_;
-  std::unique_ptr<privacy::Inventory> inventory_;
-  std::unique_ptr<privacy::ConsentLedger> consents_;
-  std::unique_ptr<privacy::Gate> gate_;
   std::unique_ptr<OutboxNotifier> outbox_;
 };
 
@@ -167,7 +111,7 @@ TEST_P(NotifierTest, TheOutboxTableHoldsNoPlaintext) {  // C2.4, C4.1
   }
   if (GetParam() == Backend::kSqlite) {
     // The bytes on disk: the database file after a checkpoint, and what is left of the WAL.
-    Query("PRAGMA wal_checkpoint(TRUNCATE)");
+    FlushToFiles();
     const std::string file = ReadFile(dir_ / "data.db") + ReadFile(dir_ / "data.db-wal");
     ASSERT_FALSE(file.empty());
     for (const auto& s : secrets) EXPECT_EQ(file.find(s), std::string::npos) << s;
@@ -381,12 +325,10 @@ TEST_P(SmtpNotifierTest, ServerDownIsUnavailableAndHeaderInjectionIsRefused) {  
             Code::kInvalidArgument);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, NotifierTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) {
-                           return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-                         });
-INSTANTIATE_TEST_SUITE_P(Sqlite, SmtpNotifierTest, ::testing::Values(Backend::kSqlite));
+INSTANTIATE_TEST_SUITE_P(Backends, NotifierTest, yz::testing::kBothBackends,
+                         yz::testing::BackendName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, SmtpNotifierTest, ::testing::Values(Backend::kSqlite),
+                         yz::testing::BackendName);
 
 }  // namespace
 }  // namespace yz::accounts

@@ -9,15 +9,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <ostream>
 #include <map>
 #include <mutex>
+#include <ostream>
 #include <thread>
 #include <vector>
 
+#include "../test_util.h"
 #include "crypto/aead.h"
 #include "crypto/key_directory.h"
-#include "../test_util.h"
 
 namespace yz::store {
 void PrintTo(Backend b, std::ostream* os) {

@@ -9,91 +9,22 @@
 #include <fstream>
 #include <ostream>
 
-#include "store/migrations.h"
+#include "../store_fixture.h"
 
 namespace yz::privacy {
 namespace {
 
 using store::Backend;
 
-struct Clock {
-  std::int64_t now = 1'800'000'000;
-};
-
-class GateTest : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override {
-    std::string data_url, keys_url;
-    if (GetParam() == Backend::kSqlite) {
-      dir_ = std::filesystem::path(::testing::TempDir()) /
-             ("yz_gate_" + std::to_string(::getpid()) + "_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir_);
-      data_url = (dir_ / "data.db").string();
-      keys_url = (dir_ / "keys.db").string();
-    } else {
-      const char* pg = std::getenv("YZCLOUD_TEST_PG");
-      ASSERT_NE(pg, nullptr) << "run under scripts/with-postgres (YZCLOUD_TEST_PG is unset)";
-      data_url = keys_url = pg;
-    }
-    auto db = store::Open(data_url, 4);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-    if (GetParam() == Backend::kPostgres) {
-      auto conn = db_->Acquire();
-      ASSERT_TRUE(conn.ok());
-      // Every migrated table (and the keystore's, in this test in the same schema).
-      ASSERT_TRUE((*conn)->ExecScript("DROP SCHEMA public CASCADE; CREATE SCHEMA public").ok());
-    }
-    ASSERT_TRUE(store::Migrate(*db_).ok());
-    auto kdb = store::Open(keys_url, 4);
-    ASSERT_TRUE(kdb.ok());
-    keys_db_ = std::move(kdb).value();
-    auto ks = crypto::Keystore::Open(*keys_db_, crypto::SecretKey::Random(), 1);
-    ASSERT_TRUE(ks.ok()) << ks.status().ToString();
-    keys_ = std::move(ks).value();
-    blind_ = std::make_unique<crypto::BlindIndexer>(blind_root_);
-    std::ifstream in(std::string(YZ_SOURCE_DIR) + "/policy/inventory.toml");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto inv = Inventory::Parse(text, "inventory.toml");
-    ASSERT_TRUE(inv.ok()) << inv.status().ToString();
-    inventory_ = std::make_unique<Inventory>(std::move(inv).value());
-    auto now = [this] { return clock_.now; };
-    consents_ = std::make_unique<ConsentLedger>(*db_, now);
-    gate_ = std::make_unique<Gate>(*db_, *keys_, *blind_, *inventory_, *consents_, now);
-  }
-  void TearDown() override {
-    gate_.reset();
-    keys_.reset();
-    db_.reset();
-    keys_db_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-
-  store::Rows Query(const std::string& sql, std::vector<store::Value> params = {}) {
-    auto conn = db_->Acquire();
-    auto rows = (*conn)->Query(sql, params);
-    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-    return rows.ok() ? *rows : store::Rows{};
-  }
-
-  Clock clock_;
-  crypto::SecretKey blind_root_ = crypto::SecretKey::Random();
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Database> db_, keys_db_;
-  std::unique_ptr<crypto::Keystore> keys_;
-  std::unique_ptr<crypto::BlindIndexer> blind_;
-  std::unique_ptr<Inventory> inventory_;
-  std::unique_ptr<ConsentLedger> consents_;
-  std::unique_ptr<Gate> gate_;
-};
+using GateTest = yz::testing::GateTest;
 
 TEST_P(GateTest, RefusesUndeclaredFields) {  // DESIGN rule: one gate, driven by the inventory
   Status w = gate_->Write("acct-1", "registration.shoe_size", "42");
   EXPECT_EQ(w.code(), Code::kPermissionDenied);
   EXPECT_NE(w.message().find("registration.shoe_size"), std::string::npos);
-  EXPECT_EQ(gate_->Read("acct-1", "registration.shoe_size", Purpose::kService, "acct-1").status().code(),
-            Code::kPermissionDenied);
+  EXPECT_EQ(
+      gate_->Read("acct-1", "registration.shoe_size", Purpose::kService, "acct-1").status().code(),
+      Code::kPermissionDenied);
   EXPECT_TRUE(Query("SELECT * FROM personal_values").empty());
 }
 
@@ -116,18 +47,26 @@ TEST_P(GateTest, CiphertextMovedToAnotherRowFailsToOpen) {  // C2.4, C4.1
   ASSERT_TRUE(gate_->Write("acct-1", "registration.birth_date", "1990-01-01").ok());
   auto conn = db_->Acquire();
   // acct-2's name row now holds acct-1's ciphertext; acct-1's birth date its name.
-  ASSERT_TRUE((*conn)->ExecScript(
-      "UPDATE personal_values SET value = (SELECT value FROM personal_values WHERE "
-      "subject = 'acct-1' AND field = 'registration.display_name') WHERE subject = 'acct-2' "
-      "AND field = 'registration.display_name';"
-      "UPDATE personal_values SET value = (SELECT value FROM personal_values WHERE "
-      "subject = 'acct-1' AND field = 'registration.display_name') WHERE subject = 'acct-1' "
-      "AND field = 'registration.birth_date'").ok());
-  EXPECT_EQ(gate_->Read("acct-2", "registration.display_name", Purpose::kService, "acct-2").status().code(),
+  ASSERT_TRUE((*conn)
+                  ->ExecScript(
+                      "UPDATE personal_values SET value = (SELECT value FROM personal_values WHERE "
+                      "subject = 'acct-1' AND field = 'registration.display_name') WHERE subject = "
+                      "'acct-2' "
+                      "AND field = 'registration.display_name';"
+                      "UPDATE personal_values SET value = (SELECT value FROM personal_values WHERE "
+                      "subject = 'acct-1' AND field = 'registration.display_name') WHERE subject = "
+                      "'acct-1' "
+                      "AND field = 'registration.birth_date'")
+                  .ok());
+  EXPECT_EQ(gate_->Read("acct-2", "registration.display_name", Purpose::kService, "acct-2")
+                .status()
+                .code(),
             Code::kPermissionDenied);
-  EXPECT_EQ(gate_->Read("acct-1", "registration.birth_date", Purpose::kService, "acct-1").status().code(),
-            Code::kPermissionDenied);
-  EXPECT_EQ(*gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1"), "Alice");
+  EXPECT_EQ(
+      gate_->Read("acct-1", "registration.birth_date", Purpose::kService, "acct-1").status().code(),
+      Code::kPermissionDenied);
+  EXPECT_EQ(*gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1"),
+            "Alice");
 }
 
 TEST_P(GateTest, PurposeTheInventoryDoesNotAllowIsRefused) {  // C3.3
@@ -137,14 +76,16 @@ TEST_P(GateTest, PurposeTheInventoryDoesNotAllowIsRefused) {  // C3.3
   EXPECT_TRUE(gate_->Read("dev-1", "device.imei", Purpose::kSecurity, "staff:sec").ok());
 }
 
-TEST_P(GateTest, ConsentPurposeNeedsConsentAndOthersReadsAreRecorded) {  // C3.1, C3.2, PIPL Art. 14-15
+TEST_P(GateTest,
+       ConsentPurposeNeedsConsentAndOthersReadsAreRecorded) {  // C3.1, C3.2, PIPL Art. 14-15
   ASSERT_TRUE(gate_->Write("acct-1", "registration.enterprise_name", "永州电机厂").ok());
   auto refused = gate_->Read("acct-1", "registration.enterprise_name", Purpose::kPersonalization,
                              "job:ranking");
   EXPECT_EQ(refused.status().code(), Code::kPermissionDenied);
-  ASSERT_TRUE(consents_->Give("acct-1", Purpose::kPersonalization, "2026-11-29.1",
-                              ConsentSource::kBanner).ok());
-  clock_.now += 60;
+  ASSERT_TRUE(
+      consents_->Give("acct-1", Purpose::kPersonalization, "2026-11-29.1", ConsentSource::kBanner)
+          .ok());
+  clock_ += 60;
   auto allowed = gate_->Read("acct-1", "registration.enterprise_name", Purpose::kPersonalization,
                              "job:ranking");
   ASSERT_TRUE(allowed.ok()) << allowed.status().ToString();
@@ -155,17 +96,20 @@ TEST_P(GateTest, ConsentPurposeNeedsConsentAndOthersReadsAreRecorded) {  // C3.1
   EXPECT_EQ((*log)[0].actor, "job:ranking");
   EXPECT_EQ((*log)[0].field, "registration.enterprise_name");
   EXPECT_EQ((*log)[0].purpose, Purpose::kPersonalization);
-  EXPECT_EQ((*log)[0].at, clock_.now);
+  EXPECT_EQ((*log)[0].at, clock_);
 
   ASSERT_TRUE(consents_->Withdraw("acct-1", Purpose::kPersonalization).ok());
-  EXPECT_EQ(gate_->Read("acct-1", "registration.enterprise_name", Purpose::kPersonalization,
-                        "job:ranking").status().code(),
-            Code::kPermissionDenied);
+  EXPECT_EQ(
+      gate_
+          ->Read("acct-1", "registration.enterprise_name", Purpose::kPersonalization, "job:ranking")
+          .status()
+          .code(),
+      Code::kPermissionDenied);
   auto history = consents_->History("acct-1");
   ASSERT_EQ(history->size(), 1u);
   EXPECT_EQ((*history)[0].policy_version, "2026-11-29.1");
   EXPECT_EQ((*history)[0].source, "banner");
-  EXPECT_EQ((*history)[0].withdrawn_at, clock_.now);
+  EXPECT_EQ((*history)[0].withdrawn_at, clock_);
   EXPECT_EQ(consents_->Withdraw("acct-1", Purpose::kPersonalization).code(), Code::kNotFound);
 }
 
@@ -182,7 +126,8 @@ TEST_P(GateTest, BlindIndexFindsTheSubjectWithoutPlaintext) {  // C1.1 login by 
 }
 
 TEST_P(GateTest, TransformingProtectionsAreRefusedRatherThanStoredRaw) {
-  EXPECT_EQ(gate_->Write("v-1", "log.ip_truncated", "203.0.113.9").code(), Code::kFailedPrecondition);
+  EXPECT_EQ(gate_->Write("v-1", "log.ip_truncated", "203.0.113.9").code(),
+            Code::kFailedPrecondition);
   EXPECT_TRUE(Query("SELECT * FROM personal_values").empty());
 }
 
@@ -192,19 +137,27 @@ TEST_P(GateTest, EraseShredsEvenACopyTakenBefore) {  // PIPL Art. 47, C2.4
   auto backup = Query("SELECT subject, field, value, updated_at FROM personal_values");
   ASSERT_EQ(backup.size(), 2u);
   ASSERT_TRUE(gate_->Erase("acct-1").ok());
-  EXPECT_EQ(gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1").status().code(),
+  EXPECT_EQ(gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1")
+                .status()
+                .code(),
             Code::kNotFound);
   // Restore the backup: acct-1's row is back, but its key is gone for good.
   auto conn = db_->Acquire();
   ASSERT_TRUE((*conn)->Exec("DELETE FROM personal_values").ok());
   for (const auto& r : backup) {
     const store::Value p[] = {r.Text(0), r.Text(1), r.Bytes(2), r.Int(3)};
-    ASSERT_TRUE((*conn)->Exec("INSERT INTO personal_values (subject, field, value, updated_at) "
-                              "VALUES ($1, $2, $3, $4)", p).ok());
+    ASSERT_TRUE((*conn)
+                    ->Exec("INSERT INTO personal_values (subject, field, value, updated_at) "
+                           "VALUES ($1, $2, $3, $4)",
+                           p)
+                    .ok());
   }
-  EXPECT_EQ(gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1").status().code(),
+  EXPECT_EQ(gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1")
+                .status()
+                .code(),
             Code::kPermissionDenied);
-  EXPECT_EQ(*gate_->Read("acct-2", "registration.display_name", Purpose::kService, "acct-2"), "Bob");
+  EXPECT_EQ(*gate_->Read("acct-2", "registration.display_name", Purpose::kService, "acct-2"),
+            "Bob");
 }
 
 TEST_P(GateTest, EraseShredsACopyOfTheDatabaseTakenBefore) {  // PIPL Art. 47, C2.4
@@ -220,10 +173,11 @@ TEST_P(GateTest, EraseShredsACopyOfTheDatabaseTakenBefore) {  // PIPL Art. 47, C
       std::filesystem::copy_file(dir_ / "data.db", dir_ / "copy.db");
       copy_url = (dir_ / "copy.db").string();
     } else {
-      ASSERT_TRUE((*conn)->ExecScript("DROP SCHEMA IF EXISTS backup_copy CASCADE; "
-                                      "CREATE SCHEMA backup_copy; "
-                                      "CREATE TABLE backup_copy.personal_values AS "
-                                      "SELECT * FROM personal_values")
+      ASSERT_TRUE((*conn)
+                      ->ExecScript("DROP SCHEMA IF EXISTS backup_copy CASCADE; "
+                                   "CREATE SCHEMA backup_copy; "
+                                   "CREATE TABLE backup_copy.personal_values AS "
+                                   "SELECT * FROM personal_values")
                       .ok());
       copy_url = std::string(std::getenv("YZCLOUD_TEST_PG")) +
                  "?options=-csearch_path%3Dbackup_copy,public";
@@ -270,20 +224,7 @@ TEST_P(GateTest, NoPlaintextPersonalValueReachesTheDatabaseFiles) {  // C2.4, C4
   for (const auto& [field, value] : values) {
     ASSERT_TRUE(gate_->Write("subject-np", field, value).ok()) << field;
   }
-  std::filesystem::path root;
-  {
-    auto conn = db_->Acquire();
-    if (GetParam() == Backend::kSqlite) {
-      // Fold the WAL into the main file too; both are searched either way.
-      ASSERT_TRUE((*conn)->ExecScript("PRAGMA wal_checkpoint(TRUNCATE)").ok());
-      root = dir_;
-    } else {
-      const char* pgdata = std::getenv("YZCLOUD_TEST_PGDATA");
-      ASSERT_NE(pgdata, nullptr) << "run under scripts/with-postgres (YZCLOUD_TEST_PGDATA unset)";
-      ASSERT_TRUE((*conn)->ExecScript("CHECKPOINT").ok());
-      root = pgdata;
-    }
-  }
+  const std::filesystem::path root = FlushToFiles();
   auto files = ReadTree(root);
   ASSERT_FALSE(files.empty());
   for (const auto& [field, value] : values) {
@@ -294,15 +235,12 @@ TEST_P(GateTest, NoPlaintextPersonalValueReachesTheDatabaseFiles) {  // C2.4, C4
     }
   }
   // The values are really there: the gate reads them back.
-  EXPECT_EQ(*gate_->Read("subject-np", "registration.display_name", Purpose::kService,
-                         "subject-np"),
-            "张伟测试用户");
+  EXPECT_EQ(
+      *gate_->Read("subject-np", "registration.display_name", Purpose::kService, "subject-np"),
+      "张伟测试用户");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, GateTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const auto& info) {
-                           return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, GateTest, yz::testing::kBothBackends, yz::testing::BackendName);
 
 }  // namespace
 }  // namespace yz::privacy

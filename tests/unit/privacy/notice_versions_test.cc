@@ -12,19 +12,16 @@
 #include <set>
 #include <thread>
 
+#include "../store_fixture.h"
 #include "privacy/inventory.h"
 #include "privacy/inventory_diff.h"
-#include "store/migrations.h"
 
 namespace yz::privacy {
 namespace {
 
 using store::Backend;
 
-std::string ShippedInventory() {
-  std::ifstream in(std::string(YZ_SOURCE_DIR) + "/policy/inventory.toml");
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+std::string ShippedInventory() { return yz::testing::ShippedInventoryText(); }
 
 // `text` with the first occurrence of `from` replaced by `to` (which must be there).
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
@@ -36,38 +33,15 @@ std::string Replace(std::string text, const std::string& from, const std::string
 
 constexpr const char* kStatement = "<h1>{{t.notice_heading}}</h1>\n";
 
-class NoticeVersionsTest : public ::testing::TestWithParam<Backend> {
+class NoticeVersionsTest : public yz::testing::StoreTest {
  protected:
   void SetUp() override {
-    std::string url;
-    if (GetParam() == Backend::kSqlite) {
-      dir_ = std::filesystem::path(::testing::TempDir()) /
-             ("yz_notice_" + std::to_string(::getpid()) + "_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir_);
-      std::filesystem::create_directories(dir_);
-      url = (dir_ / "data.db").string();
-    } else {
-      const char* pg = std::getenv("YZCLOUD_TEST_PG");
-      ASSERT_NE(pg, nullptr) << "run under scripts/with-postgres (YZCLOUD_TEST_PG is unset)";
-      url = pg;
-    }
-    auto db = store::Open(url, 4);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-    if (GetParam() == Backend::kPostgres) {
-      auto conn = db_->Acquire();
-      ASSERT_TRUE(conn.ok());
-      // Every migrated table, whatever later migrations add.
-      ASSERT_TRUE((*conn)->ExecScript("DROP SCHEMA public CASCADE; CREATE SCHEMA public").ok());
-    }
-    ASSERT_TRUE(store::Migrate(*db_).ok());
-    versions_ = std::make_unique<NoticeVersions>(*db_, [this] { return now_; });
+    ASSERT_NO_FATAL_FAILURE(StoreTest::SetUp());
+    versions_ = std::make_unique<NoticeVersions>(*db_, now_);
   }
   void TearDown() override {
     versions_.reset();
-    db_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    StoreTest::TearDown();
   }
 
   Result<std::int64_t> Exec(const std::string& sql) {
@@ -76,9 +50,6 @@ class NoticeVersionsTest : public ::testing::TestWithParam<Backend> {
     return (*conn)->Exec(sql);
   }
 
-  std::int64_t now_ = 1'800'000'000;
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Database> db_;
   std::unique_ptr<NoticeVersions> versions_;
   std::string inventory_ = ShippedInventory();
 };
@@ -92,16 +63,16 @@ TEST_P(NoticeVersionsTest, NumbersDatesAndHashesEachRevision) {
   auto v1 = versions_->Publish(inventory_, "inventory.toml", kStatement);
   ASSERT_TRUE(v1.ok()) << v1.status().ToString();
   EXPECT_EQ(v1->number, 1);
-  EXPECT_EQ(v1->published_at, now_);
+  EXPECT_EQ(v1->published_at, clock_);
   EXPECT_EQ(v1->sha256, NoticeHash(inventory_, kStatement));
   EXPECT_EQ(v1->sha256.size(), 64u);
 
-  now_ += 86400;
+  clock_ += 86400;
   std::string revised = Replace(inventory_, "retention = \"7d\"", "retention = \"14d\"");
   auto v2 = versions_->Publish(revised, "revised.toml", kStatement);
   ASSERT_TRUE(v2.ok()) << v2.status().ToString();
   EXPECT_EQ(v2->number, 2);
-  EXPECT_EQ(v2->published_at, now_);
+  EXPECT_EQ(v2->published_at, clock_);
   EXPECT_NE(v2->sha256, v1->sha256);
 
   // Texts come back byte for byte, so an old version renders as it was published.
@@ -166,7 +137,7 @@ TEST_P(NoticeVersionsTest, PublishedVersionsAreImmutableInTheDatabase) {
     EXPECT_FALSE((*conn)->ExecScript("TRUNCATE notice_versions").ok());
   }
   // A fresh reader (no cache) sees the row exactly as published.
-  NoticeVersions fresh(*db_, [this] { return now_; });
+  NoticeVersions fresh(*db_, now_);
   auto v = fresh.Get(1);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->statement, kStatement);
@@ -261,12 +232,8 @@ TEST(RetentionNameTest, RoundTripsThroughParseRetention) {
   }
 }
 
-std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
-}
-
-INSTANTIATE_TEST_SUITE_P(Backends, NoticeVersionsTest,
-                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, NoticeVersionsTest, yz::testing::kBothBackends,
+                         yz::testing::BackendName);
 
 }  // namespace
 }  // namespace yz::privacy
