@@ -27,38 +27,6 @@ using Messages_t = std::map<std::string, std::string>;
 
 // ---- Small helpers ---------------------------------------------------------------
 
-std::string Msg(const Messages_t& m, const std::string& key) {
-  auto it = m.find(key);
-  return it == m.end() ? key : it->second;
-}
-
-std::string Fill(std::string text, std::string_view name, std::string_view value) {
-  std::string token = "{" + std::string(name) + "}";
-  for (auto pos = text.find(token); pos != std::string::npos;
-       pos = text.find(token, pos + value.size())) {
-    text.replace(pos, token.size(), value);
-  }
-  return text;
-}
-
-std::string TimeText(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return std::string(buf, n);
-}
-
-std::string IsoTime(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf, n);
-}
-
 // An application/x-www-form-urlencoded body; a malformed one reads as empty.
 class Form {
  public:
@@ -367,15 +335,15 @@ Response AccountPage(AccountService& a, Request& req, const PageSession& s, json
                                 {"enterprise", record->enterprise},
                                 {"birth_date", record->birth_date},
                                 {"guardian", record->guardian},
-                                {"registered_at", TimeText(record->registered_at)},
-                                {"registered_iso", IsoTime(record->registered_at)}};
+                                {"registered_at", UtcText(record->registered_at)},
+                                {"registered_iso", UtcIso(record->registered_at)}};
   json::array changes;
   for (const auto& c : *history) {
     changes.push_back(json::object{{"field", Msg(m, "history_field_" + c.field)},
                                    {"old_value", c.old_value},
                                    {"new_value", c.new_value},
-                                   {"at", TimeText(c.at)},
-                                   {"iso", IsoTime(c.at)}});
+                                   {"at", UtcText(c.at)},
+                                   {"iso", UtcIso(c.at)}});
   }
   data["has_changes"] = !changes.empty();
   data["changes"] = std::move(changes);
@@ -401,10 +369,10 @@ Response SessionsPage(AccountService& a, Request& req, const PageSession& s) {
   json::array rows;
   for (const auto& x : *sessions) {
     rows.push_back(json::object{{"id", x.id},
-                                {"created", TimeText(x.created_at)},
-                                {"created_iso", IsoTime(x.created_at)},
-                                {"last_seen", TimeText(x.last_seen)},
-                                {"last_seen_iso", IsoTime(x.last_seen)},
+                                {"created", UtcText(x.created_at)},
+                                {"created_iso", UtcIso(x.created_at)},
+                                {"last_seen", UtcText(x.last_seen)},
+                                {"last_seen_iso", UtcIso(x.last_seen)},
                                 {"place", x.place},
                                 {"browser", x.browser},
                                 {"current", x.current}});
@@ -469,8 +437,8 @@ Response SecurityPage(AccountService& a, Request& req, const PageSession& s) {
   if (!logins.ok()) return ShowError(req, "security", "security_title", {}, logins.status());
   json::array rows;
   for (const auto& e : *logins) {
-    rows.push_back(json::object{{"at", TimeText(e.at)},
-                                {"iso", IsoTime(e.at)},
+    rows.push_back(json::object{{"at", UtcText(e.at)},
+                                {"iso", UtcIso(e.at)},
                                 {"place", e.place},
                                 {"browser", e.browser},
                                 {"result", Msg(m, e.succeeded ? "login_ok" : "login_failed")}});

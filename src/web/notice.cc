@@ -36,22 +36,6 @@ using privacy::Purpose;
 
 using Messages_t = std::map<std::string, std::string>;
 
-// The message `key`, or the key itself so a missing translation is visible, not blank.
-std::string Msg(const Messages_t& m, const std::string& key) {
-  auto it = m.find(key);
-  return it == m.end() ? key : it->second;
-}
-
-// Replaces every "{name}" in `text` with `value`.
-std::string Fill(std::string text, std::string_view name, std::string_view value) {
-  std::string token = "{" + std::string(name) + "}";
-  for (auto pos = text.find(token); pos != std::string::npos;
-       pos = text.find(token, pos + value.size())) {
-    text.replace(pos, token.size(), value);
-  }
-  return text;
-}
-
 std::string Join(const std::vector<std::string>& parts, Lang lang) {
   std::string_view sep = lang == Lang::kZhCN ? "、" : ", ";
   std::string out;
@@ -201,17 +185,6 @@ Result<std::shared_ptr<const Inventory>> ParsedInventory(const NoticeVersion& v)
   return parsed.try_emplace(v.sha256, std::move(shared)).first->second;
 }
 
-std::string FormatTime(std::int64_t unix_seconds, const char* format) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::size_t n = std::strftime(buf, sizeof buf, format, &tm);
-  return std::string(buf, n);
-}
-std::string DateText(std::int64_t t) { return FormatTime(t, "%Y-%m-%d %H:%M UTC"); }
-std::string IsoTime(std::int64_t t) { return FormatTime(t, "%Y-%m-%dT%H:%M:%SZ"); }
-
 std::string VersionUrl(std::int64_t n) { return "/privacy/versions/" + std::to_string(n); }
 std::string DiffUrl(std::int64_t from, std::int64_t to) {
   return VersionUrl(from) + "/diff/" + std::to_string(to);
@@ -249,11 +222,11 @@ Response RenderVersion(const Request& req, const NoticeVersion& v, std::int64_t 
   boost::json::object data = NoticeData(**inv, lang);
   const std::string number = std::to_string(v.number);
   data["published_number"] = number;
-  data["published_date"] = DateText(v.published_at);
-  data["published_iso"] = IsoTime(v.published_at);
+  data["published_date"] = UtcText(v.published_at);
+  data["published_iso"] = UtcIso(v.published_at);
   data["published_sha256"] = v.sha256;
   data["published_line"] = Fill(
-      Fill(Fill(Msg(m, "notice_published_line"), "n", number), "date", DateText(v.published_at)),
+      Fill(Fill(Msg(m, "notice_published_line"), "n", number), "date", UtcText(v.published_at)),
       "sha256", v.sha256);
   data["versions_url"] = "/privacy/versions";
   data["superseded"] = v.number < latest;
@@ -266,7 +239,7 @@ boost::json::object VersionSummaryJson(const NoticeVersion& v) {
   boost::json::object o;
   o["number"] = v.number;
   o["published_at"] = v.published_at;
-  o["published"] = IsoTime(v.published_at);
+  o["published"] = UtcIso(v.published_at);
   o["sha256"] = v.sha256;
   o["source"] = v.source;
   o["url"] = VersionUrl(v.number);
@@ -435,8 +408,8 @@ Response PrivacyVersionsPage(NoticeVersions& versions, const Request& req) {
     row["number"] = n;
     row["url"] = VersionUrl(v.number);
     row["read_label"] = Fill(Msg(m, "versions_read"), "n", n);
-    row["date"] = DateText(v.published_at);
-    row["iso"] = IsoTime(v.published_at);
+    row["date"] = UtcText(v.published_at);
+    row["iso"] = UtcIso(v.published_at);
     row["sha256"] = v.sha256;
     row["current"] = v.number == latest;
     row["has_previous"] = v.number > 1;

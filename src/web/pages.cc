@@ -1,6 +1,7 @@
 #include "web/pages.h"
 
 #include <chrono>
+#include <ctime>
 #include <exception>
 #include <kainjow/mustache.hpp>
 #include <stdexcept>
@@ -98,6 +99,40 @@ Response RenderPageText(const Request& req, std::string_view template_text,
   } catch (const std::exception& e) {
     return Response::Error(500, "internal", e.what());
   }
+}
+
+std::string Msg(const std::map<std::string, std::string>& messages, const std::string& key) {
+  auto it = messages.find(key);
+  return it == messages.end() ? key : it->second;
+}
+
+std::string Fill(std::string text, std::string_view name, std::string_view value) {
+  const std::string token = "{" + std::string(name) + "}";
+  for (auto pos = text.find(token); pos != std::string::npos;
+       pos = text.find(token, pos + value.size())) {
+    text.replace(pos, token.size(), value);
+  }
+  return text;
+}
+
+namespace {
+
+std::string FormatUtc(std::int64_t unix_seconds, const char* format) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  const std::size_t n = std::strftime(buf, sizeof buf, format, &tm);
+  return std::string(buf, n);
+}
+
+}  // namespace
+
+std::string UtcText(std::int64_t unix_seconds) {
+  return FormatUtc(unix_seconds, "%Y-%m-%d %H:%M UTC");
+}
+std::string UtcIso(std::int64_t unix_seconds) {
+  return FormatUtc(unix_seconds, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 }  // namespace yz::web

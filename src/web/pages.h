@@ -4,6 +4,9 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "web/http.h"
@@ -22,5 +25,15 @@ Response RenderPage(const Request& req, std::string_view name, std::string_view 
 // A template that does not parse is a defect of what was published: 500.
 Response RenderPageText(const Request& req, std::string_view template_text,
                         std::string_view title_key, boost::json::object data = {});
+
+// Small helpers every page uses.
+// The message `key`, or the key itself, so a missing translation shows instead of a blank.
+std::string Msg(const std::map<std::string, std::string>& messages, const std::string& key);
+// `text` with every "{name}" replaced by `value`.
+std::string Fill(std::string text, std::string_view name, std::string_view value);
+// A Unix time as "2026-11-29 10:12 UTC" (for people) and "2026-11-29T10:12:00Z"
+// (for <time datetime>).
+std::string UtcText(std::int64_t unix_seconds);
+std::string UtcIso(std::int64_t unix_seconds);
 
 }  // namespace yz::web
