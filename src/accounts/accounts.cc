@@ -639,6 +639,10 @@ Result<Session> AccountService::Authenticate(std::string_view token) {
   return s;
 }
 
+std::int64_t AccountService::session_max_seconds() const {
+  return impl_->settings.session_max_seconds;
+}
+
 Status AccountService::Logout(std::string_view token) {
   Impl& m = *impl_;
   ASSIGN_OR_RETURN(auto conn, m.db.Acquire());

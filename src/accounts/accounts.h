@@ -178,6 +178,8 @@ class AccountService {
   // token is unknown, revoked or expired.
   Result<Session> Authenticate(std::string_view token);
   Status Logout(std::string_view token);
+  // How long any session may live (the cookie carrying it need not outlive this).
+  std::int64_t session_max_seconds() const;
   // The account's live sessions, newest first; `current_token` marks its own.
   Result<std::vector<Session>> Sessions(std::string_view account_id,
                                         std::string_view current_token = {});

@@ -191,7 +191,8 @@ Response Login(AccountService& accounts, Request& req) {
   auto session = accounts.Login(login, password, ClientOf(req), &retry_after);
   if (!session.ok()) return StatusResponse(session.status(), retry_after);
   json::object out{{"token", session->token}, {"session", SessionJson(session->session)}};
-  return JsonOf(201, out).With("Set-Cookie", SessionCookie(req, session->token));
+  return JsonOf(201, out).With("Set-Cookie",
+                               SessionCookie(req, session->token, accounts.session_max_seconds()));
 }
 
 Response Logout(AccountService& accounts, Request& req, const Principal& p) {
@@ -369,9 +370,11 @@ accounts::Client ClientOf(const Request& req) {
   return c;
 }
 
-std::string SessionCookie(const Request& req, std::string_view token) {
+std::string SessionCookie(const Request& req, std::string_view token, std::int64_t max_age) {
+  // The server enforces idle and absolute expiry itself; the cookie lives as long
+  // as the longest session may.
   return std::string(kSessionCookie) + "=" + std::string(token) +
-         "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(kSessionCookieMaxAge) +
+         "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age) +
          (req.FromLoopback() ? "" : "; Secure");
 }
 

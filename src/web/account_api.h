@@ -22,10 +22,6 @@
 namespace yz::web {
 
 inline constexpr std::string_view kSessionCookie = "yz_session";
-// The cookie's Max-Age: the service's default absolute session life. The server
-// enforces idle and absolute expiry itself; the cookie must only not outlive it by
-// much (a cookie kept longer is refused as an unknown session anyway).
-inline constexpr std::int64_t kSessionCookieMaxAge = 30 * 24 * 3600;
 // Account calls carry a few short strings: anything larger is refused with 413.
 inline constexpr std::size_t kMaxAccountBody = 16 * 1024;
 
@@ -40,7 +36,7 @@ std::optional<Credentials> RequestCredentials(const Request& req);
 accounts::Client ClientOf(const Request& req);
 
 // Set-Cookie values that set and clear the session cookie.
-std::string SessionCookie(const Request& req, std::string_view token);
+std::string SessionCookie(const Request& req, std::string_view token, std::int64_t max_age);
 std::string ClearSessionCookie(const Request& req);
 
 // The response for a failed service call: Response::FromStatus, plus Retry-After

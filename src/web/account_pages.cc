@@ -297,7 +297,8 @@ Response LoginPost(AccountService& a, Request& req) {
     return ShowError(req, "login", "login_title", std::move(data), session.status(), "login",
                      retry_after);
   }
-  return Redirect(SafeNext(f.Get("next"))).With("Set-Cookie", SessionCookie(req, session->token));
+  return Redirect(SafeNext(f.Get("next")))
+      .With("Set-Cookie", SessionCookie(req, session->token, a.session_max_seconds()));
 }
 
 Response LogoutPost(AccountService& a, Request& req, const Form&) {
