@@ -140,6 +140,12 @@ store::Blob HashBlob(std::string_view token) {
 
 bool English(std::string_view lang) { return lang.starts_with("en"); }
 
+std::string CodeHash(std::string_view code, std::string_view context) {
+  std::string text(code);
+  if (!context.empty()) text.append("\n").append(context);
+  return crypto::Sha256Hex(text);
+}
+
 }  // namespace
 
 struct AccountService::Impl {
@@ -236,10 +242,13 @@ struct AccountService::Impl {
   }
 
   // One-time codes: a new one replaces the account's earlier codes of the purpose.
-  Result<std::string> IssueCode(std::string_view account, std::string_view purpose) {
+  // `context` (e.g. the new login a code proves) is bound into the hash, so the
+  // code only works together with it.
+  Result<std::string> IssueCode(std::string_view account, std::string_view purpose,
+                                std::string_view context = {}) {
     const std::string code = NewCode();
     const std::string id = NewId("code_");
-    ASSIGN_OR_RETURN(auto sealed, gate.Seal(account, kCodeField, crypto::Sha256Hex(code),
+    ASSIGN_OR_RETURN(auto sealed, gate.Seal(account, kCodeField, CodeHash(code, context),
                                             {"one_time_codes", "code_hash", id}));
     ASSIGN_OR_RETURN(auto conn, db.Acquire());
     store::Transaction tx(*conn);
@@ -259,7 +268,8 @@ struct AccountService::Impl {
 
   // Consumes the code if right. InvalidArgument (one message) if wrong, expired or
   // absent; ResourceExhausted after too many wrong tries.
-  Status CheckCode(std::string_view account, std::string_view purpose, std::string_view code) {
+  Status CheckCode(std::string_view account, std::string_view purpose, std::string_view code,
+                   std::string_view context = {}) {
     ASSIGN_OR_RETURN(auto conn, db.Acquire());
     const store::Value sel[] = {std::string(account), std::string(purpose)};
     ASSIGN_OR_RETURN(auto rows, conn->Query("SELECT id, code_hash, expires_at, attempts FROM "
@@ -274,7 +284,7 @@ struct AccountService::Impl {
     ASSIGN_OR_RETURN(std::string expected,
                      gate.Open(account, kCodeField, rows[0].Bytes(1),
                                {"one_time_codes", "code_hash", id}, Purpose::kSecurity, account));
-    const std::string given = crypto::Sha256Hex(code);
+    const std::string given = CodeHash(code, context);
     const bool right = expected.size() == given.size() &&
                        sodium_memcmp(expected.data(), given.data(), given.size()) == 0;
     const store::Value upd[] = {id, now()};
@@ -312,6 +322,15 @@ struct AccountService::Impl {
                 : "您用于报告账号被他人使用的验证码是 " + code + "。";
     }
     return Send(row.id, login, std::move(subject), std::move(body), std::move(code));
+  }
+
+  Status SendLoginChangeCode(const Row& row, const std::string& new_login, const Client& client) {
+    ASSIGN_OR_RETURN(std::string code, IssueCode(row.id, "change_login", new_login));
+    const bool en = English(client.lang);
+    return Send(row.id, new_login, en ? "Confirm your new login" : "确认新的登录手机号或邮箱",
+                en ? "Your code to make this your Yongzhou Industrial Cloud login is " + code + "."
+                   : "将此手机号或邮箱设为永州工业云登录账号的验证码是 " + code + "。",
+                code);
   }
 
   Status RevokeAll(std::string_view account, std::string_view except_token_hash_hex = {}) {
@@ -779,6 +798,46 @@ Result<std::vector<ProfileChange>> AccountService::ProfileHistory(std::string_vi
     out.push_back({str("field"), str("old"), str("new"), r.Int(1)});
   }
   return out;
+}
+
+Status AccountService::RequestLoginChange(std::string_view account_id, std::string_view new_login,
+                                          const Client& client) {
+  Impl& m = *impl_;
+  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(account_id));
+  ASSIGN_OR_RETURN(std::string login, CanonicalLogin(Trim(new_login)));
+  ASSIGN_OR_RETURN(std::string current, m.LoginOf(row));
+  if (login == current) return InvalidArgument("login: this is already your login");
+  ASSIGN_OR_RETURN(auto owner, m.gate.FindSubject(LoginField(login), login));
+  if (owner) return AlreadyExists("login: this phone number or e-mail is already registered");
+  return m.SendLoginChangeCode(row, login, client);
+}
+
+Status AccountService::ConfirmLoginChange(std::string_view account_id, std::string_view new_login,
+                                          std::string_view code) {
+  Impl& m = *impl_;
+  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(account_id));
+  ASSIGN_OR_RETURN(std::string login, CanonicalLogin(Trim(new_login)));
+  RETURN_IF_ERROR(m.CheckCode(row.id, "change_login", code, login));
+  ASSIGN_OR_RETURN(std::string old, m.LoginOf(row));
+  const std::string_view old_field = row.login_kind == "email" ? kEmailField : kPhoneField;
+  // The unique index refuses a login another account took meanwhile.
+  RETURN_IF_ERROR(m.gate.Write(row.id, LoginField(login), login));
+  if (LoginField(login) != old_field) RETURN_IF_ERROR(m.gate.Remove(row.id, old_field));
+  {
+    ASSIGN_OR_RETURN(auto conn, m.db.Acquire());
+    const store::Value p[] = {std::string(IsEmail(login) ? "email" : "phone"), m.now(), row.id};
+    RETURN_IF_ERROR(
+        conn->Exec("UPDATE accounts SET login_kind = $1, updated_at = $2 WHERE id = $3", p)
+            .status());
+  }
+  RETURN_IF_ERROR(m.AppendHistory(row.id, "login", old, login));
+  // The old address hears of it, in case it was not the holder who asked.
+  (void)m.Send(row.id, old, "永州工业云账号安全通知 / Account security notice",
+               "您的登录手机号或邮箱已更改。如非本人操作，请立即报告账号被他人使用。\n"
+               "Your login phone number or e-mail was changed. If this was not you, report "
+               "misuse of your account now.",
+               "");
+  return Status::Ok();
 }
 
 Status AccountService::ChangePassword(std::string_view account_id, std::string_view current,

@@ -192,6 +192,14 @@ class AccountService {
   // C1.2: keeps the details current; each change is added to the history.
   Status UpdateProfile(std::string_view account_id, const ProfileUpdate& update);
   Result<std::vector<ProfileChange>> ProfileHistory(std::string_view account_id);
+  // C1.2: a new phone number or e-mail replaces the login once proven. The request
+  // sends a code to the new login (AlreadyExists if another account has it); the
+  // confirmation must name the same login, since the code is bound to it. The old
+  // login is told, and the change joins the history.
+  Status RequestLoginChange(std::string_view account_id, std::string_view new_login,
+                            const Client& client);
+  Status ConfirmLoginChange(std::string_view account_id, std::string_view new_login,
+                            std::string_view code);
 
   // Unauthenticated if `current` is wrong; InvalidArgument if `next` fails the
   // password policy. Other sessions are revoked; the calling one stays.

@@ -126,6 +126,15 @@ Status Gate::WriteOnce(std::string_view subject, std::string_view field, std::st
   return Store(subject, field, value, /*only_once=*/true);
 }
 
+Status Gate::Remove(std::string_view subject, std::string_view field) {
+  const FieldSpec* spec = inventory_.Find(field);
+  if (!spec)
+    return PermissionDenied("field not declared in the data inventory: " + std::string(field));
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  const store::Value p[] = {std::string(subject), spec->id};
+  return conn->Exec("DELETE FROM personal_values WHERE subject = $1 AND field = $2", p).status();
+}
+
 Result<std::string> Gate::Read(std::string_view subject, std::string_view field, Purpose purpose,
                                std::string_view actor) {
   const FieldSpec* spec = inventory_.Find(field);

@@ -63,6 +63,10 @@ class Gate {
   Result<std::string> Read(std::string_view subject, std::string_view field, Purpose purpose,
                            std::string_view actor);
 
+  // Deletes the subject's value of `field` (a login replaced by one of another
+  // kind). Ok if there was none.
+  Status Remove(std::string_view subject, std::string_view field);
+
   // For values a feature keeps in its own table, several per subject (outbox
   // messages, profile history): the same inventory checks and protection as Write,
   // but the ciphertext is returned for the caller to store, bound to `where` (the

@@ -267,6 +267,21 @@ Response ChangePassword(AccountService& accounts, Request& req, const Principal&
   return NoContent();
 }
 
+Response RequestLoginChange(AccountService& accounts, Request& req, const Principal& p) {
+  YZ_TRY(JsonBody body, JsonBody::Parse(req));
+  YZ_TRY(auto login, body.Required("login"));
+  YZ_TRY_STATUS(accounts.RequestLoginChange(p.session.account_id, login, ClientOf(req)));
+  return JsonOf(202, json::object{{"sent", true}});
+}
+
+Response ConfirmLoginChange(AccountService& accounts, Request& req, const Principal& p) {
+  YZ_TRY(JsonBody body, JsonBody::Parse(req));
+  YZ_TRY(auto login, body.Required("login"));
+  YZ_TRY(auto code, body.Required("code"));
+  YZ_TRY_STATUS(accounts.ConfirmLoginChange(p.session.account_id, login, code));
+  return Me(accounts, p);
+}
+
 Response RequestReset(AccountService& accounts, Request& req) {
   YZ_TRY(JsonBody body, JsonBody::Parse(req));
   YZ_TRY(auto login, body.Required("login"));
@@ -417,6 +432,8 @@ void AddAccountRoutes(Router& r, App& app) {
   r.Add("DELETE", "/api/v1/me/sessions", authed(RevokeAll));
   r.Add("DELETE", "/api/v1/me/sessions/{id}", authed(RevokeSession));
   r.Add("POST", "/api/v1/me/password", authed(ChangePassword));
+  r.Add("POST", "/api/v1/me/login", authed(RequestLoginChange));
+  r.Add("POST", "/api/v1/me/login/confirm", authed(ConfirmLoginChange));
   r.Add("GET", "/api/v1/me/logins", authed_get(Logins));
   r.Add("POST", "/api/v1/password-resets", anon(RequestReset));
   r.Add("POST", "/api/v1/password-resets/confirm", anon(ConfirmReset));

@@ -362,6 +362,33 @@ Response AccountPost(AccountService& a, Request& req, const Form& f, const PageS
   return Redirect("/account?done=saved");
 }
 
+// C1.2: a new login, proven with a code sent to it.
+json::object LoginChangeData(const Request& req, const std::string& login) {
+  const Messages_t& m = Messages(PickLanguage(req));
+  return json::object{
+      {"login_change", json::object{{"login", login},
+                                    {"confirm_intro", Fill(Msg(m, "account_login_confirm_intro"),
+                                                           "login", login)}}}};
+}
+
+Response LoginChangePost(AccountService& a, Request& req, const Form& f, const PageSession& s) {
+  const std::string login = f.Get("login");
+  if (Status st = a.RequestLoginChange(s.session.account_id, login, ClientOf(req)); !st.ok()) {
+    return AccountPage(a, req, s, json::object{{"values", json::object{{"new_login", login}}}}, st);
+  }
+  json::object data = LoginChangeData(req, login);
+  data["notice"] = Msg(Messages(PickLanguage(req)), "done_login_code_sent");
+  return AccountPage(a, req, s, std::move(data));
+}
+
+Response LoginConfirmPost(AccountService& a, Request& req, const Form& f, const PageSession& s) {
+  const std::string login = f.Get("login");
+  if (Status st = a.ConfirmLoginChange(s.session.account_id, login, f.Get("code")); !st.ok()) {
+    return AccountPage(a, req, s, LoginChangeData(req, login), st);
+  }
+  return Redirect("/account?done=login_changed");
+}
+
 // ---- Sessions --------------------------------------------------------------------
 
 Response SessionsPage(AccountService& a, Request& req, const PageSession& s) {
@@ -545,6 +572,9 @@ void AddAccountPages(Router& r, App& app) {
           return AccountPage(a, req, s);
         }));
   r.Add("POST", "/account", session_form("account", "account_title", AccountPost));
+  r.Add("POST", "/account/login", session_form("account", "account_title", LoginChangePost));
+  r.Add("POST", "/account/login/confirm",
+        session_form("account", "account_title", LoginConfirmPost));
   r.Add("GET", "/account/sessions", session_page(SessionsPage));
   r.Add("POST", "/account/sessions/revoke-all",
         session_form("sessions", "sessions_title", RevokeAllPost));

@@ -242,6 +242,30 @@ TEST_F(AccountsTest, RegistrationRecordUnchangedAfterProfileUpdate) {
   EXPECT_NE(bad.body.find("display_name"), std::string::npos) << bad.body;
 }
 
+// C1.2: the login itself is kept current, proven by a code sent to the new one.
+TEST_F(AccountsTest, ChangingTheLoginThroughTheApi) {
+  std::string login = UniqueLogin("move");
+  CreateAdult(login);
+  std::string token = Login(login);
+  std::string next = UniqueLogin("moved");
+  auto sent = Call("POST", "/api/v1/me/login", R"({"login":")" + next + "\"}", Bearer(token));
+  ASSERT_EQ(sent.status, 202) << sent.body;
+  std::string code = CodeFor(next);
+  ASSERT_FALSE(code.empty()) << "no code sent to the new login";
+  auto wrong = Call("POST", "/api/v1/me/login/confirm",
+                    R"({"login":")" + next + R"(","code":"000000x"})", Bearer(token));
+  EXPECT_EQ(wrong.status, 400) << wrong.body;
+  auto done = Call("POST", "/api/v1/me/login/confirm",
+                   R"({"login":")" + next + R"(","code":")" + code + "\"}", Bearer(token));
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(JsonString(done.body, "login"), next);
+  EXPECT_EQ(LoginCall(port(), login, kPassword).status, 401);
+  EXPECT_EQ(LoginCall(port(), next, kPassword).status, 201);
+  auto missing = Call("POST", "/api/v1/me/login", "{}", Bearer(token));
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body.find("login"), std::string::npos) << missing.body;
+}
+
 // Issue 4, login: an unknown login and a wrong password get the same answer.
 TEST_F(AccountsTest, EnumerationAnswersAreIdentical) {
   std::string login = UniqueLogin("enum");

@@ -137,6 +137,39 @@ TEST_P(AccountsTest, TheRegistrationRecordOutlivesProfileUpdates) {  // C1.1, C1
             Code::kInvalidArgument);
 }
 
+TEST_P(AccountsTest, ANewLoginIsProvenWithACodeSentToIt) {  // C1.2
+  const std::string id = Active("13800138020");
+  Active("taken@example.cn");
+  EXPECT_EQ(service_->RequestLoginChange(id, "taken@example.cn", client_).code(),
+            Code::kAlreadyExists);
+  EXPECT_EQ(service_->RequestLoginChange(id, "138 0013 8020", client_).code(),
+            Code::kInvalidArgument);  // already this account's login
+  ASSERT_OK(service_->RequestLoginChange(id, "New.Mail@example.cn", client_));
+  const std::string code = CodeFor("new.mail@example.cn");
+  ASSERT_EQ(code.size(), 6u);
+  // The code proves this login only.
+  EXPECT_EQ(service_->ConfirmLoginChange(id, "other@example.cn", code).code(),
+            Code::kInvalidArgument);
+  ASSERT_OK(service_->ConfirmLoginChange(id, "new.mail@example.cn", code));
+
+  EXPECT_EQ(service_->Login("13800138020", kPassword, client_).status().code(),
+            Code::kUnauthenticated);
+  ASSERT_OK(service_->Login("NEW.MAIL@example.cn", kPassword, client_).status());
+  ASSERT_OK_AND_ASSIGN(Profile p, service_->GetProfile(id));
+  EXPECT_EQ(p.login, "new.mail@example.cn");
+  ASSERT_OK_AND_ASSIGN(auto history, service_->ProfileHistory(id));
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].field, "login");
+  EXPECT_EQ(history[0].old_value, "13800138020");
+  ASSERT_OK_AND_ASSIGN(RegistrationRecord rec, service_->GetRegistrationRecord(id));
+  EXPECT_EQ(rec.login, "13800138020");  // C1.1: the record keeps what was typed
+  auto notice = outbox_.LastTo("13800138020");
+  ASSERT_TRUE(notice.has_value());
+  EXPECT_NE(notice->body.find("changed"), std::string::npos);
+  // The old phone number is free for someone else.
+  ASSERT_OK(service_->Register(Adult("13800138020"), client_).status());
+}
+
 TEST_P(AccountsTest, ALoginRegistersOnce) {  // C1.1
   Active("dup@example.cn");
   auto again = service_->Register(Adult("DUP@example.cn"), client_);
