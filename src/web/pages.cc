@@ -5,9 +5,12 @@
 #include <exception>
 #include <kainjow/mustache.hpp>
 #include <stdexcept>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "web/assets.h"
+#include "web/consent_api.h"
 
 namespace yz::web {
 namespace {
@@ -43,11 +46,23 @@ mu::data ToData(const boost::json::value& v) {
   return mu::data{};
 }
 
+// Parsing a template costs more than rendering it, so each thread keeps the ones it
+// has compiled, keyed by their text (embedded templates and published statements
+// never change). Per thread, because a kainjow template is not safe to render from
+// two threads at once; bounded, because published statements are few but not fixed.
 std::string RenderText(std::string_view name, std::string_view text, const mu::data& data) {
-  mu::mustache tmpl{std::string(text)};
-  if (!tmpl.is_valid())
-    throw std::runtime_error("template " + std::string(name) + ": " + tmpl.error_message());
-  return tmpl.render(data);
+  constexpr std::size_t kMaxCached = 128;
+  thread_local std::unordered_map<std::string, mu::mustache> compiled;
+  auto it = compiled.find(std::string(text));
+  if (it == compiled.end()) {
+    mu::mustache tmpl{std::string(text)};
+    if (!tmpl.is_valid()) {
+      throw std::runtime_error("template " + std::string(name) + ": " + tmpl.error_message());
+    }
+    if (compiled.size() >= kMaxCached) compiled.clear();
+    it = compiled.emplace(std::string(text), std::move(tmpl)).first;
+  }
+  return it->second.render(data);
 }
 
 std::string Render(std::string_view name, const mu::data& data) {
@@ -71,6 +86,8 @@ Response Page(const Request& req, std::string_view name, const std::string_view*
                                               std::chrono::system_clock::now())}
                   .year();
   data["year"] = static_cast<int>(year);
+  // C2.3: the cookie banner, until the visitor has chosen (web/consent_api.h).
+  const std::string banner_cookie = AddConsentBanner(req, data);
 
   mu::data d = ToData(data);
   d.set("content", body_text ? RenderText(name, *body_text, d) : Render(name, d));
@@ -80,6 +97,7 @@ Response Page(const Request& req, std::string_view name, const std::string_view*
                                "; Path=/; Max-Age=31536000; SameSite=Lax" +
                                (req.FromLoopback() ? "" : "; Secure"));
   }
+  if (!banner_cookie.empty()) res.With("Set-Cookie", banner_cookie);
   res.With("Content-Language", std::string(LangTag(lang)));
   res.With("Vary", "Accept-Language, Cookie");
   return res;
