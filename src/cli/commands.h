@@ -26,5 +26,6 @@ void AddMigrate(CLI::App& app, std::function<int()>& run);
 void AddPolicy(CLI::App& app, std::function<int()>& run);
 void AddKeys(CLI::App& app, std::function<int()>& run);
 void AddOutbox(CLI::App& app, std::function<int()>& run);
+void AddParseUa(CLI::App& app, std::function<int()>& run);
 
 }  // namespace yz::cli

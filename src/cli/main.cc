@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   yz::cli::AddPolicy(app, run);
   yz::cli::AddKeys(app, run);
   yz::cli::AddOutbox(app, run);
+  yz::cli::AddParseUa(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 2;
 }

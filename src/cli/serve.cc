@@ -100,7 +100,7 @@ int Serve(const ConfigFlags& flags) {
                             : "http://" + host + ":" + std::to_string(server.port());
   settings.policy_version = std::to_string(published->number);
   accounts::AccountService account_service(**db, gate, consents, **notifier, settings, now);
-  web::App app{**db, metrics, notices, gate, consents, account_service};
+  web::App app{**db, metrics, notices, gate, consents, account_service, settings.policy_version};
   router = web::BuildRoutes(app);
   // Tests and scripts wait for this exact line on stdout.
   std::cout << "listening on http://" << host << ":" << server.port() << std::endl;

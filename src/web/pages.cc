@@ -92,12 +92,12 @@ Response Page(const Request& req, std::string_view name, const std::string_view*
   mu::data d = ToData(data);
   d.set("content", body_text ? RenderText(name, *body_text, d) : Render(name, d));
   Response res = Response::Html(200, Render("layout", d));
+  if (!banner_cookie.empty()) res.With("Set-Cookie", banner_cookie);
   if (auto chosen = req.QueryValue("lang"); chosen && ParseLang(*chosen)) {
     res.With("Set-Cookie", "yz_lang=" + std::string(LangTag(lang)) +
                                "; Path=/; Max-Age=31536000; SameSite=Lax" +
                                (req.FromLoopback() ? "" : "; Secure"));
   }
-  if (!banner_cookie.empty()) res.With("Set-Cookie", banner_cookie);
   res.With("Content-Language", std::string(LangTag(lang)));
   res.With("Vary", "Accept-Language, Cookie");
   return res;

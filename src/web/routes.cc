@@ -5,6 +5,7 @@
 
 #include "web/account_api.h"
 #include "web/assets.h"
+#include "web/consent_api.h"
 #include "web/notice.h"
 #include "web/pages.h"
 
@@ -75,6 +76,7 @@ Router BuildRoutes(App& app) {
 
   // Accounts: the JSON API and the pages (web/account_api.h, web/account_pages.h).
   AddAccountRoutes(r, app);
+  AddConsentRoutes(r, app);  // cookie consent, the banner form and settings (C2.3)
   return r;
 }
 

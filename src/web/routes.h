@@ -21,6 +21,7 @@ struct App {
   privacy::Gate& gate;  // the one door for personal data
   privacy::ConsentLedger& consents;
   accounts::AccountService& accounts;  // registration, login, sessions (account_api.h)
+  std::string policy_version;  // the published notice version consents are recorded under
 };
 
 Router BuildRoutes(App& app);

@@ -1,0 +1,38 @@
+// Cookie consent over HTTP (C2.3): the JSON API (GET/POST /api/v1/consent), the
+// partner-embed endpoint (GET /api/v1/partner-embed), the banner's no-JavaScript
+// form (POST /consent, answered 303 back to the page) and the cookie settings page
+// (GET /privacy/cookies). The rules live in privacy/visitor_consent.h; handlers
+// read the request (cookies, signals, who is logged in), call it, and set cookies.
+//
+// Cookies:
+//  - `yz_aid`: the anonymous id, only with statistics or personalization
+//    (SameSite=Lax; HttpOnly; Secure except on loopback; 180 days).
+//  - `yz_consent`: the remembered choice ("s1.p0.m0"), a necessary cookie that
+//    hides the banner once the visitor has chosen; it carries no identifier.
+//
+// Thread-safety: handlers are stateless; the ledger is thread-safe.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <string_view>
+
+#include "web/http.h"
+#include "web/router.h"
+#include "web/routes.h"
+
+namespace yz::web {
+
+inline constexpr std::string_view kAnonymousIdCookie = "yz_aid";
+inline constexpr std::string_view kChoiceCookie = "yz_consent";
+inline constexpr std::int64_t kConsentCookieMaxAge = 180 * 24 * 3600;
+
+// Registers the consent routes listed above.
+void AddConsentRoutes(Router& r, App& app);
+
+// For the page layout: until the visitor has chosen, adds `consent_banner` (the
+// banner's form values) to a page's `data`, with a CSRF token under `csrf` unless
+// the page has one. Returns the Set-Cookie value for a fresh CSRF token, or "".
+std::string AddConsentBanner(const Request& req, boost::json::object& data);
+
+}  // namespace yz::web

@@ -1,0 +1,422 @@
+// Cookie consent as a visitor's browser sees it (C2.3): the anonymous id cookie only
+// with statistics or personalization, necessary-only removes it, the ledger records
+// the policy version and source, GPC/DNT refuse personalization and promotion, and
+// the partner embed gets the id only with the promotion-and-partners consent.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http_client.h"
+#include "server_process.h"
+
+namespace yz::testing {
+namespace {
+
+using Headers = std::map<std::string, std::string>;
+const std::string kOrigin = "http://127.0.0.1";  // the client's Host is 127.0.0.1
+
+// A response with every Set-Cookie header kept (HttpClient keeps one per name).
+struct Reply {
+  int status = 0;
+  std::vector<std::string> set_cookies;
+  Headers headers;  // lower-case names, last value wins
+  std::string body;
+
+  // The Set-Cookie header for cookie `name`, or nullopt.
+  std::optional<std::string> Cookie(const std::string& name) const {
+    for (const auto& c : set_cookies) {
+      if (c.starts_with(name + "=")) return c;
+    }
+    return std::nullopt;
+  }
+  // The value cookie `name` is set to, or nullopt.
+  std::optional<std::string> CookieValue(const std::string& name) const {
+    auto c = Cookie(name);
+    if (!c) return std::nullopt;
+    std::string v = c->substr(name.size() + 1);
+    return v.substr(0, v.find(';'));
+  }
+};
+
+Reply Send(int port, const std::string& method, const std::string& target,
+           const std::string& body = "", const Headers& headers = {}) {
+  Reply out;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd >= 0) ::close(fd);
+    return out;
+  }
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+  if (!body.empty() || method == "POST") {
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  req += "\r\n" + body;
+  for (std::size_t sent = 0; sent < req.size();) {
+    ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string raw;
+  char buf[8192];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+    raw.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+
+  auto head_end = raw.find("\r\n\r\n");
+  if (head_end == std::string::npos || raw.size() < 12) return out;
+  out.status = std::stoi(raw.substr(9, 3));
+  out.body = raw.substr(head_end + 4);
+  std::size_t pos = raw.find("\r\n") + 2;
+  while (pos < head_end) {
+    std::size_t eol = raw.find("\r\n", pos);
+    std::string line = raw.substr(pos, eol - pos);
+    pos = eol + 2;
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    if (name == "set-cookie") out.set_cookies.push_back(value);
+    out.headers[name] = value;
+  }
+  return out;
+}
+
+Reply PostConsent(int port, const std::string& body, Headers headers = {}) {
+  headers["Content-Type"] = "application/json";
+  return Send(port, "POST", "/api/v1/consent", body, headers);
+}
+
+bool Has(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::size_t Count(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// The hidden csrf field of a rendered form.
+std::string CsrfField(const std::string& html) {
+  std::string needle = "name=\"csrf\" value=\"";
+  auto pos = html.find(needle);
+  if (pos == std::string::npos) return {};
+  pos += needle.size();
+  return html.substr(pos, html.find('"', pos) - pos);
+}
+
+// The string value of `"key":"..."` in a JSON text (first occurrence); empty if absent.
+std::string JsonString(const std::string& json, const std::string& key) {
+  std::string needle = "\"" + key + "\":\"";
+  auto pos = json.find(needle);
+  if (pos == std::string::npos) return {};
+  pos += needle.size();
+  return json.substr(pos, json.find('"', pos) - pos);
+}
+
+// Registers, verifies and logs in an adult; returns the bearer token.
+std::string LoggedInAdult(int port, const std::string& data_dir, const std::string& login) {
+  const Headers json{{"Content-Type", "application/json"}};
+  Reply r = Send(
+      port, "POST", "/api/v1/accounts",
+      R"({"login":")" + login +
+          R"(","password":"lantern-orchard-47","display_name":"张三","birth_date":"1985-06-01"})",
+      json);
+  EXPECT_EQ(r.status, 201) << r.body;
+  std::ifstream in(data_dir + "/outbox.jsonl");
+  std::string line, code;
+  while (std::getline(in, line)) {
+    if (JsonString(line, "to") == login) code = JsonString(line, "code");
+  }
+  Reply v = Send(port, "POST", "/api/v1/accounts/verify",
+                 R"({"login":")" + login + R"(","code":")" + code + "\"}", json);
+  EXPECT_EQ(v.status, 200) << v.body;
+  Reply s = Send(port, "POST", "/api/v1/sessions",
+                 R"({"login":")" + login + R"(","password":"lantern-orchard-47"})", json);
+  EXPECT_EQ(s.status, 201) << s.body;
+  return JsonString(s.body, "token");
+}
+
+using ConsentTest = SharedServerTest;
+
+// C2.3: statistics alone sets the anonymous id: 128 random bits, SameSite=Lax, ~180 days.
+TEST_F(ConsentTest, StatisticsSetsTheAnonymousIdCookie) {
+  Reply r = PostConsent(port(), R"({"statistics":true,"personalization":false,"promotion":false})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto aid = r.CookieValue("yz_aid");
+  ASSERT_TRUE(aid);
+  EXPECT_EQ(aid->size(), 32u);
+  EXPECT_EQ(aid->find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_TRUE(Has(*r.Cookie("yz_aid"), "SameSite=Lax"));
+  EXPECT_TRUE(Has(*r.Cookie("yz_aid"), "Max-Age=15552000"));
+  EXPECT_TRUE(Has(r.body, R"("statistics":true)"));
+  EXPECT_TRUE(Has(r.body, R"("anonymous_id":true)"));
+
+  // Two visitors never share an id.
+  Reply other = PostConsent(port(), R"({"personalization":true})");
+  ASSERT_EQ(other.status, 200) << other.body;
+  ASSERT_TRUE(other.CookieValue("yz_aid"));
+  EXPECT_NE(*other.CookieValue("yz_aid"), *aid);
+}
+
+// C2.3: promotion alone is no reason for the anonymous id.
+TEST_F(ConsentTest, PromotionAloneSetsNoAnonymousId) {
+  Reply r = PostConsent(port(), R"({"statistics":false,"personalization":false,"promotion":true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(r.Cookie("yz_aid"));
+  EXPECT_TRUE(Has(*r.Cookie("yz_aid"), "Max-Age=0"));
+  EXPECT_EQ(r.CookieValue("yz_aid"), "");
+  EXPECT_TRUE(Has(r.body, R"("promotion":true)"));
+}
+
+// C2.3: "necessary only" sets no id and deletes an existing one, withdrawing its consents.
+TEST_F(ConsentTest, NecessaryOnlySetsNoneAndDeletesAnExistingId) {
+  Reply none =
+      PostConsent(port(), R"({"statistics":false,"personalization":false,"promotion":false})");
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(none.CookieValue("yz_aid"), "");
+  EXPECT_EQ(none.CookieValue("yz_consent"), "s0.p0.m0");
+
+  Reply given = PostConsent(port(), R"({"statistics":true,"personalization":true})");
+  auto aid = given.CookieValue("yz_aid");
+  ASSERT_TRUE(aid && !aid->empty()) << given.body;
+  const std::string cookie = "yz_aid=" + *aid;
+
+  Reply withdrawn =
+      PostConsent(port(), R"({"statistics":false,"personalization":false})", {{"Cookie", cookie}});
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  ASSERT_TRUE(withdrawn.Cookie("yz_aid"));
+  EXPECT_TRUE(Has(*withdrawn.Cookie("yz_aid"), "Max-Age=0"));
+  EXPECT_EQ(withdrawn.CookieValue("yz_aid"), "");
+
+  // The ledger of that id: both purposes given, then withdrawn.
+  Reply current = Send(port(), "GET", "/api/v1/consent", "", {{"Cookie", cookie}});
+  ASSERT_EQ(current.status, 200) << current.body;
+  EXPECT_TRUE(Has(current.body, R"("statistics":false)"));
+  EXPECT_TRUE(Has(current.body, R"("personalization":false)"));
+  EXPECT_EQ(Count(current.body, R"("withdrawn_at":null)"), 0u) << current.body;
+  EXPECT_EQ(Count(current.body, R"("purpose":)"), 2u) << current.body;
+}
+
+// C2.3, C0.1: the ledger records each purpose with the published policy version and
+// the source (banner or settings); GET /api/v1/consent shows the current choices.
+TEST_F(ConsentTest, LedgerRecordsPolicyVersionAndSource) {
+  Reply given = PostConsent(
+      port(), R"({"statistics":true,"personalization":true,"promotion":true,"source":"banner"})");
+  ASSERT_EQ(given.status, 200) << given.body;
+  EXPECT_TRUE(Has(given.body, R"("policy_version":"1")")) << given.body;
+  EXPECT_TRUE(Has(given.body, R"("source":"banner")"));
+  EXPECT_TRUE(Has(given.body, R"("recorded_for":"anonymous_id")"));
+  const std::string cookie = "yz_aid=" + *given.CookieValue("yz_aid");
+
+  Reply current = Send(port(), "GET", "/api/v1/consent", "", {{"Cookie", cookie}});
+  ASSERT_EQ(current.status, 200) << current.body;
+  EXPECT_TRUE(Has(current.body, R"("statistics":true)"));
+  EXPECT_TRUE(Has(current.body, R"("personalization":true)"));
+  EXPECT_TRUE(Has(current.body, R"("promotion":true)"));
+  EXPECT_TRUE(Has(current.body, R"("chosen":true)"));
+  // statistics, personalization, promotion, partner: each under version 1, from the banner.
+  EXPECT_EQ(Count(current.body, R"("policy_version":"1","source":"banner")"), 4u) << current.body;
+  EXPECT_TRUE(Has(current.body, R"("purpose":"partner")"));
+
+  // Changed later in the settings: the new record says so.
+  Reply changed =
+      PostConsent(port(), R"({"statistics":true,"source":"settings"})", {{"Cookie", cookie}});
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(changed.CookieValue("yz_aid"), *given.CookieValue("yz_aid"));  // the same id
+  current = Send(port(), "GET", "/api/v1/consent", "", {{"Cookie", cookie}});
+  EXPECT_TRUE(Has(current.body, R"("personalization":false)"));
+  EXPECT_TRUE(Has(current.body, R"("promotion":false)"));
+  EXPECT_EQ(Count(current.body, R"("withdrawn_at":null)"), 1u) << current.body;
+
+  // A visitor who has not chosen.
+  Reply fresh = Send(port(), "GET", "/api/v1/consent");
+  EXPECT_TRUE(Has(fresh.body, R"("chosen":false)")) << fresh.body;
+  EXPECT_TRUE(Has(fresh.body, R"("history":[])"));
+}
+
+// C2.3: Sec-GPC: 1 and DNT: 1 refuse personalization and promotion/partners: such a
+// request cannot turn them on, says why, and GET reflects the refusal.
+TEST_F(ConsentTest, GpcAndDntRefusePersonalizationAndPromotion) {
+  for (const auto& [header, name] :
+       std::vector<std::pair<std::string, std::string>>{{"Sec-GPC", "Sec-GPC"}, {"DNT", "DNT"}}) {
+    SCOPED_TRACE(header);
+    Reply r = PostConsent(port(), R"({"statistics":false,"personalization":true,"promotion":true})",
+                          {{header, "1"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(Has(r.body, R"("personalization":false)")) << r.body;
+    EXPECT_TRUE(Has(r.body, R"("promotion":false)"));
+    EXPECT_TRUE(Has(r.body, R"("refused":["personalization","promotion"])"));
+    EXPECT_TRUE(Has(r.body, R"("refused_by":")" + name + "\""));
+    // Personalization refused, so no anonymous id either.
+    EXPECT_EQ(r.CookieValue("yz_aid"), "");
+  }
+
+  // Consent given without the signal; a later request with the signal sees it off.
+  Reply given =
+      PostConsent(port(), R"({"statistics":true,"personalization":true,"promotion":true})");
+  const std::string cookie = "yz_aid=" + *given.CookieValue("yz_aid");
+  Reply gpc = Send(port(), "GET", "/api/v1/consent", "", {{"Cookie", cookie}, {"Sec-GPC", "1"}});
+  ASSERT_EQ(gpc.status, 200) << gpc.body;
+  EXPECT_TRUE(Has(gpc.body, R"("statistics":true)")) << gpc.body;
+  EXPECT_TRUE(Has(gpc.body, R"("personalization":false)"));
+  EXPECT_TRUE(Has(gpc.body, R"("promotion":false)"));
+  EXPECT_TRUE(Has(gpc.body, R"("gpc":true)"));
+  Reply plain = Send(port(), "GET", "/api/v1/consent", "", {{"Cookie", cookie}});
+  EXPECT_TRUE(Has(plain.body, R"("personalization":true)")) << plain.body;
+}
+
+// C2.3: a logged-in visitor's choice is recorded for the account (and for the
+// anonymous id the choice sets), with the policy version.
+TEST_F(ConsentTest, LoggedInChoiceIsRecordedForTheAccount) {
+  const std::string token = LoggedInAdult(port(), server_->data_dir(),
+                                          "consent-" + std::to_string(::getpid()) + "@example.com");
+  ASSERT_FALSE(token.empty());
+  const Headers bearer{{"Authorization", "Bearer " + token}};
+  Reply r = PostConsent(port(), R"({"statistics":true,"promotion":true})", bearer);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(Has(r.body, R"("recorded_for":"account")")) << r.body;
+  auto aid = r.CookieValue("yz_aid");
+  ASSERT_TRUE(aid && aid->size() == 32u);
+
+  Reply mine = Send(port(), "GET", "/api/v1/consent", "", bearer);
+  EXPECT_TRUE(Has(mine.body, R"("statistics":true)")) << mine.body;
+  EXPECT_TRUE(Has(mine.body, R"("promotion":true)"));
+  EXPECT_TRUE(Has(mine.body, R"("purpose":"statistics","policy_version":"1","source":"settings")"));
+
+  // The browser's anonymous id carries the same choice; another visitor has none.
+  Reply by_aid = Send(port(), "GET", "/api/v1/consent", "", {{"Cookie", "yz_aid=" + *aid}});
+  EXPECT_TRUE(Has(by_aid.body, R"("statistics":true)")) << by_aid.body;
+  Reply nobody = Send(port(), "GET", "/api/v1/consent");
+  EXPECT_TRUE(Has(nobody.body, R"("statistics":false)")) << nobody.body;
+}
+
+// C2.3: the partner embed receives the anonymous id only with the promotion-and-partners
+// consent (and no refusal signal), and never sets a cookie.
+TEST_F(ConsentTest, PartnerEmbedGetsTheIdOnlyWithConsent) {
+  Reply no_cookie = Send(port(), "GET", "/api/v1/partner-embed");
+  ASSERT_EQ(no_cookie.status, 200) << no_cookie.body;
+  EXPECT_EQ(no_cookie.body, R"({"aid":null})");
+  EXPECT_TRUE(no_cookie.set_cookies.empty());
+
+  Reply stats = PostConsent(port(), R"({"statistics":true})");
+  const std::string stats_aid = *stats.CookieValue("yz_aid");
+  Reply without =
+      Send(port(), "GET", "/api/v1/partner-embed", "", {{"Cookie", "yz_aid=" + stats_aid}});
+  EXPECT_EQ(without.body, R"({"aid":null})");
+  EXPECT_TRUE(without.set_cookies.empty());
+
+  Reply promo = PostConsent(port(), R"({"statistics":true,"promotion":true})");
+  const std::string aid = *promo.CookieValue("yz_aid");
+  Reply with = Send(port(), "GET", "/api/v1/partner-embed", "", {{"Cookie", "yz_aid=" + aid}});
+  EXPECT_EQ(with.body, R"({"aid":")" + aid + "\"}");
+  EXPECT_TRUE(with.set_cookies.empty());
+
+  Reply dnt =
+      Send(port(), "GET", "/api/v1/partner-embed", "", {{"Cookie", "yz_aid=" + aid}, {"DNT", "1"}});
+  EXPECT_EQ(dnt.body, R"({"aid":null})");
+
+  // An id nobody consented for (made up by the client) gets nothing.
+  Reply forged = Send(port(), "GET", "/api/v1/partner-embed", "",
+                      {{"Cookie", "yz_aid=0123456789abcdef0123456789abcdef"}});
+  EXPECT_EQ(forged.body, R"({"aid":null})");
+
+  // Withdrawn: nothing again.
+  PostConsent(port(), R"({"statistics":true,"promotion":false})", {{"Cookie", "yz_aid=" + aid}});
+  Reply after = Send(port(), "GET", "/api/v1/partner-embed", "", {{"Cookie", "yz_aid=" + aid}});
+  EXPECT_EQ(after.body, R"({"aid":null})");
+}
+
+// C2.3: a malformed choice is refused with the JSON error envelope.
+TEST_F(ConsentTest, BadJsonIsRefusedWithTheErrorEnvelope) {
+  for (const std::string body :
+       {"{not json", "[]", R"({"statistics":"yes"})", R"({"source":"elsewhere"})"}) {
+    SCOPED_TRACE(body);
+    Reply r = PostConsent(port(), body);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_TRUE(Has(r.body, R"({"error":{"code":)")) << r.body;
+    EXPECT_TRUE(r.set_cookies.empty());
+  }
+  // A cross-site page cannot choose for the visitor.
+  Reply cross = PostConsent(port(), R"({"statistics":true})", {{"Origin", "https://evil.example"}});
+  EXPECT_EQ(cross.status, 403) << cross.body;
+  EXPECT_FALSE(cross.Cookie("yz_aid"));
+}
+
+// C2.3: the banner shows until the visitor chooses; its form works without
+// JavaScript (CSRF-checked, 303 back), and the choice hides it.
+TEST_F(ConsentTest, BannerFormRecordsTheChoiceAndHidesTheBanner) {
+  Reply page = Send(port(), "GET", "/privacy");
+  ASSERT_EQ(page.status, 200);
+  ASSERT_TRUE(Has(page.body, "class=\"consent-banner\"")) << page.body.substr(0, 2000);
+  EXPECT_TRUE(Has(page.body, "href=\"/privacy/cookies\""));  // cookie settings in the footer
+  std::string csrf = CsrfField(page.body);
+  ASSERT_EQ(csrf.size(), 64u);
+  ASSERT_EQ(page.CookieValue("yz_csrf"), csrf);
+
+  // Without the token: refused.
+  Reply forged = Send(port(), "POST", "/consent", "choice=selected&statistics=1&source=banner",
+                      {{"Content-Type", "application/x-www-form-urlencoded"},
+                       {"Origin", kOrigin},
+                       {"Cookie", "yz_csrf=" + csrf}});
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_FALSE(forged.Cookie("yz_aid"));
+
+  Reply chosen =
+      Send(port(), "POST", "/consent",
+           "csrf=" + csrf + "&next=%2Fprivacy&source=banner&statistics=1&choice=selected",
+           {{"Content-Type", "application/x-www-form-urlencoded"},
+            {"Origin", kOrigin},
+            {"Cookie", "yz_csrf=" + csrf}});
+  ASSERT_EQ(chosen.status, 303) << chosen.body;
+  EXPECT_EQ(chosen.headers["location"], "/privacy");
+  auto aid = chosen.CookieValue("yz_aid");
+  ASSERT_TRUE(aid && aid->size() == 32u);
+  EXPECT_EQ(chosen.CookieValue("yz_consent"), "s1.p0.m0");
+
+  Reply again =
+      Send(port(), "GET", "/privacy", "",
+           {{"Cookie", "yz_csrf=" + csrf + "; yz_aid=" + *aid + "; yz_consent=s1.p0.m0"}});
+  ASSERT_EQ(again.status, 200);
+  EXPECT_FALSE(Has(again.body, "class=\"consent-banner\""));
+  Reply history = Send(port(), "GET", "/api/v1/consent", "", {{"Cookie", "yz_aid=" + *aid}});
+  EXPECT_TRUE(Has(history.body, R"("purpose":"statistics","policy_version":"1","source":"banner")"))
+      << history.body;
+
+  // "Necessary only" from the settings page: the id goes, back to the settings.
+  Reply necessary = Send(port(), "POST", "/consent",
+                         "csrf=" + csrf + "&source=settings&statistics=1&choice=necessary",
+                         {{"Content-Type", "application/x-www-form-urlencoded"},
+                          {"Origin", kOrigin},
+                          {"Cookie", "yz_csrf=" + csrf + "; yz_aid=" + *aid}});
+  ASSERT_EQ(necessary.status, 303);
+  EXPECT_EQ(necessary.headers["location"], "/privacy/cookies?saved=1");
+  EXPECT_EQ(necessary.CookieValue("yz_aid"), "");
+  EXPECT_EQ(necessary.CookieValue("yz_consent"), "s0.p0.m0");
+
+  Reply settings =
+      Send(port(), "GET", "/privacy/cookies?saved=1", "", {{"Cookie", "yz_consent=s0.p0.m0"}});
+  ASSERT_EQ(settings.status, 200);
+  EXPECT_TRUE(Has(settings.body, "name=\"statistics\" value=\"1\">"));  // unchecked
+  EXPECT_TRUE(Has(settings.body, "role=\"status\""));
+}
+
+}  // namespace
+}  // namespace yz::testing
