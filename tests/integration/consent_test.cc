@@ -2,11 +2,7 @@
 // with statistics or personalization, necessary-only removes it, the ledger records
 // the policy version and source, GPC/DNT refuse personalization and promotion, and
 // the partner embed gets the id only with the promotion-and-partners consent.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -23,77 +19,13 @@ namespace {
 using Headers = std::map<std::string, std::string>;
 const std::string kOrigin = "http://127.0.0.1";  // the client's Host is 127.0.0.1
 
-// A response with every Set-Cookie header kept (HttpClient keeps one per name).
-struct Reply {
-  int status = 0;
-  std::vector<std::string> set_cookies;
-  Headers headers;  // lower-case names, last value wins
-  std::string body;
+using Reply = HttpResponse;
 
-  // The Set-Cookie header for cookie `name`, or nullopt.
-  std::optional<std::string> Cookie(const std::string& name) const {
-    for (const auto& c : set_cookies) {
-      if (c.starts_with(name + "=")) return c;
-    }
-    return std::nullopt;
-  }
-  // The value cookie `name` is set to, or nullopt.
-  std::optional<std::string> CookieValue(const std::string& name) const {
-    auto c = Cookie(name);
-    if (!c) return std::nullopt;
-    std::string v = c->substr(name.size() + 1);
-    return v.substr(0, v.find(';'));
-  }
-};
-
+// One request with Connection: close; an empty reply (status 0) if none came.
 Reply Send(int port, const std::string& method, const std::string& target,
            const std::string& body = "", const Headers& headers = {}) {
-  Reply out;
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    if (fd >= 0) ::close(fd);
-    return out;
-  }
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
-  if (!body.empty() || method == "POST") {
-    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  }
-  req += "\r\n" + body;
-  for (std::size_t sent = 0; sent < req.size();) {
-    ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string raw;
-  char buf[8192];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
-    raw.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-
-  auto head_end = raw.find("\r\n\r\n");
-  if (head_end == std::string::npos || raw.size() < 12) return out;
-  out.status = std::stoi(raw.substr(9, 3));
-  out.body = raw.substr(head_end + 4);
-  std::size_t pos = raw.find("\r\n") + 2;
-  while (pos < head_end) {
-    std::size_t eol = raw.find("\r\n", pos);
-    std::string line = raw.substr(pos, eol - pos);
-    pos = eol + 2;
-    auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-    if (name == "set-cookie") out.set_cookies.push_back(value);
-    out.headers[name] = value;
-  }
-  return out;
+  auto r = Fetch(port, method, target, body, headers);
+  return r ? *r : Reply{};
 }
 
 Reply PostConsent(int port, const std::string& body, Headers headers = {}) {

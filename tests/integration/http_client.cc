@@ -78,6 +78,7 @@ std::optional<HttpResponse> HttpClient::ReadResponse(std::chrono::milliseconds t
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::string value = line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    if (name == "set-cookie") res.set_cookies.push_back(value);
     res.headers[name] = value;
   }
   std::size_t length = res.headers.count("content-length") && !head_only
@@ -106,15 +107,30 @@ bool HttpClient::WaitClosed(std::chrono::milliseconds timeout) {
   return false;
 }
 
-std::optional<HttpResponse> HttpClient::Request(const std::string& method, const std::string& target,
-                                                const std::string& body,
+std::optional<HttpResponse> HttpClient::Request(const std::string& method,
+                                                const std::string& target, const std::string& body,
                                                 const std::map<std::string, std::string>& headers) {
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
-  if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() || method == "POST")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n" + body;
   if (!SendRaw(req)) return std::nullopt;
   return ReadResponse();
+}
+
+std::optional<std::string> HttpResponse::Cookie(const std::string& name) const {
+  for (const auto& c : set_cookies) {
+    if (c.starts_with(name + "=")) return c;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> HttpResponse::CookieValue(const std::string& name) const {
+  auto c = Cookie(name);
+  if (!c) return std::nullopt;
+  std::string v = c->substr(name.size() + 1);
+  return v.substr(0, v.find(';'));
 }
 
 std::optional<HttpResponse> Fetch(int port, const std::string& method, const std::string& target,

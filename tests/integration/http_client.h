@@ -7,14 +7,21 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace yz::testing {
 
 struct HttpResponse {
   int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> headers;  // lower-case names; the last of repeated ones
+  std::vector<std::string> set_cookies;        // every Set-Cookie header, in order
   std::string body;
   bool complete = false;  // the whole body per Content-Length arrived
+
+  // The Set-Cookie header that sets cookie `name`, or nullopt.
+  std::optional<std::string> Cookie(const std::string& name) const;
+  // The value that header gives the cookie, or nullopt.
+  std::optional<std::string> CookieValue(const std::string& name) const;
 };
 
 class HttpClient {
@@ -28,8 +35,8 @@ class HttpClient {
   // or nothing arrived within `timeout`.
   // `head_only`: the response to a HEAD request, which has no body whatever its
   // Content-Length says.
-  std::optional<HttpResponse> ReadResponse(std::chrono::milliseconds timeout = std::chrono::seconds(5),
-                                           bool head_only = false);
+  std::optional<HttpResponse> ReadResponse(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5), bool head_only = false);
   // True when the server closed the connection (read returns 0 or reset) within `timeout`.
   bool WaitClosed(std::chrono::milliseconds timeout);
   // One request on this (keep-alive) connection.
