@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "http_client.h"
+#include "page_text.h"
 #include "server_process.h"
 
 namespace yz::testing {
@@ -23,20 +24,6 @@ using Headers = std::map<std::string, std::string>;
 
 const std::string kPassword = "lantern-orchard-47";
 const std::string kOrigin = "http://127.0.0.1";  // the client's Host is 127.0.0.1
-
-// The string value of `"key":"..."` in a JSON text (first occurrence), unescaped
-// enough for ids, codes and tokens; empty if absent.
-std::string JsonString(const std::string& json, const std::string& key) {
-  std::string needle = "\"" + key + "\":\"";
-  auto pos = json.find(needle);
-  if (pos == std::string::npos) return {};
-  std::string out;
-  for (pos += needle.size(); pos < json.size() && json[pos] != '"'; ++pos) {
-    if (json[pos] == '\\' && pos + 1 < json.size()) ++pos;
-    out += json[pos];
-  }
-  return out;
-}
 
 // A login no other test (or earlier run against the same server) uses.
 std::string UniqueLogin(const std::string& tag) {
@@ -53,42 +40,6 @@ std::string BirthDateYearsAgo(int years) {
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
-}
-
-// The value of cookie `name` in a Set-Cookie header; empty if it is another cookie.
-std::string CookieFrom(const HttpResponse& r, const std::string& name) {
-  auto it = r.headers.find("set-cookie");
-  if (it == r.headers.end() || !it->second.starts_with(name + "=")) return {};
-  std::string v = it->second.substr(name.size() + 1);
-  return v.substr(0, v.find(';'));
-}
-
-// The hidden csrf field of a rendered form.
-std::string CsrfField(const std::string& html) {
-  std::string needle = "name=\"csrf\" value=\"";
-  auto pos = html.find(needle);
-  if (pos == std::string::npos) return {};
-  pos += needle.size();
-  return html.substr(pos, html.find('"', pos) - pos);
-}
-
-std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const auto& [k, v] : fields) {
-    if (!out.empty()) out += '&';
-    out += k + "=";
-    for (unsigned char c : v) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-        out += static_cast<char>(c);
-      } else {
-        out += '%';
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-      }
-    }
-  }
-  return out;
 }
 
 class AccountsTest : public SharedServerTest {
@@ -432,7 +383,7 @@ TEST_F(AccountsTest, CsrfFormPostWithoutTokenIsRefused) {
   // A browser's first visit to a form page gets its csrf cookie.
   auto page = Call("GET", "/register");
   ASSERT_EQ(page.status, 200);
-  std::string csrf = CookieFrom(page, "yz_csrf");
+  std::string csrf = page.CookieValue("yz_csrf").value_or("");
   ASSERT_EQ(csrf.size(), 64u) << page.headers["set-cookie"];
   EXPECT_EQ(CsrfField(page.body), csrf);
 
@@ -508,7 +459,7 @@ TEST_F(AccountsTest, LoginTellsABrowserWithoutCookies) {
   auto first = Call("GET", "/login");
   ASSERT_EQ(first.status, 303);
   EXPECT_EQ(first.headers["location"], "/login?cookie_check=1");
-  EXPECT_FALSE(CookieFrom(first, "yz_csrf").empty());
+  EXPECT_FALSE(first.CookieValue("yz_csrf").value_or("").empty());
 
   // The cookie did not come back: the page says so.
   auto check = Call("GET", "/login?cookie_check=1");
@@ -524,7 +475,7 @@ TEST_F(AccountsTest, LoginTellsABrowserWithoutCookies) {
   EXPECT_NE(post.body.find("登录需要启用 Cookie"), std::string::npos);
 
   // A browser that keeps cookies sees the form without the message.
-  std::string csrf = CookieFrom(first, "yz_csrf");
+  std::string csrf = first.CookieValue("yz_csrf").value_or("");
   auto kept = Call("GET", "/login?cookie_check=1", "", {{"Cookie", "yz_csrf=" + csrf}});
   EXPECT_EQ(kept.status, 200);
   EXPECT_EQ(kept.body.find("登录需要启用 Cookie"), std::string::npos);
@@ -539,7 +490,7 @@ TEST_F(AccountsTest, LoginTellsABrowserWithoutCookies) {
 TEST_F(AccountsTest, HtmlFormsRegisterVerifyLoginLogout) {
   std::string login = UniqueLogin("html");
   auto page = Call("GET", "/register");
-  std::string csrf = CookieFrom(page, "yz_csrf");
+  std::string csrf = page.CookieValue("yz_csrf").value_or("");
   ASSERT_FALSE(csrf.empty());
   Headers form{{"Cookie", "yz_csrf=" + csrf},
                {"Origin", kOrigin},
@@ -582,7 +533,7 @@ TEST_F(AccountsTest, HtmlFormsRegisterVerifyLoginLogout) {
                  form);
   ASSERT_EQ(in.status, 303) << in.body;
   EXPECT_EQ(in.headers["location"], "/account/sessions");
-  std::string session = CookieFrom(in, "yz_session");
+  std::string session = in.CookieValue("yz_session").value_or("");
   ASSERT_FALSE(session.empty());
 
   Headers browser{{"Cookie", "yz_csrf=" + csrf + "; yz_session=" + session}};

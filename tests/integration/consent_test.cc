@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "http_client.h"
+#include "page_text.h"
 #include "server_process.h"
 
 namespace yz::testing {
@@ -43,24 +44,6 @@ std::size_t Count(const std::string& haystack, const std::string& needle) {
     ++n;
   }
   return n;
-}
-
-// The hidden csrf field of a rendered form.
-std::string CsrfField(const std::string& html) {
-  std::string needle = "name=\"csrf\" value=\"";
-  auto pos = html.find(needle);
-  if (pos == std::string::npos) return {};
-  pos += needle.size();
-  return html.substr(pos, html.find('"', pos) - pos);
-}
-
-// The string value of `"key":"..."` in a JSON text (first occurrence); empty if absent.
-std::string JsonString(const std::string& json, const std::string& key) {
-  std::string needle = "\"" + key + "\":\"";
-  auto pos = json.find(needle);
-  if (pos == std::string::npos) return {};
-  pos += needle.size();
-  return json.substr(pos, json.find('"', pos) - pos);
 }
 
 // Registers, verifies and logs in an adult; returns the bearer token.
