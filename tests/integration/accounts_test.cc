@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http_client.h"
@@ -240,6 +241,43 @@ TEST_F(AccountsTest, EnumerationAnswersAreIdentical) {
 
 // Issue 4, login: repeated failures are throttled with 429 and Retry-After. Its
 // own server, so that the per-IP failures do not spill into other tests.
+// Issue 3 point 3: argon2id runs on the worker pool, never on an I/O thread. With one
+// I/O thread and eight logins in flight (each ~35 ms of hashing, two workers), a
+// /healthz answered on that thread comes back before any login does; if hashing ran
+// on the I/O thread, /healthz would wait at least for the login being hashed.
+TEST_F(AccountsTest, PasswordHashingNeverBlocksTheIoThread) {
+  ServerProcess server({"--threads", "1", "--workers", "2"});
+  ASSERT_TRUE(server.started()) << server.output();
+  std::string login = UniqueLogin("pool");
+  CreateAdult(server.port(), server.data_dir(), login);
+  std::atomic<int> logins_done{0};
+  std::vector<std::thread> logins;
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (int i = 0; i < 8; ++i) {
+    clients.push_back(std::make_unique<HttpClient>(server.port()));
+    ASSERT_TRUE(clients.back()->connected());
+  }
+  // All eight connections are open before any request is sent, so the requests
+  // arrive together and are in flight when /healthz is asked.
+  const std::string body = R"({"login":")" + login + R"(","password":")" + kPassword + "\"}";
+  for (auto& c : clients) {
+    logins.emplace_back([&, client = c.get()] {
+      auto r =
+          client->Request("POST", "/api/v1/sessions", body, {{"Content-Type", "application/json"}});
+      EXPECT_TRUE(r && r->status == 201);
+      ++logins_done;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto health = Fetch(server.port(), "GET", "/healthz");
+  const int done_when_healthy = logins_done.load();
+  for (auto& t : logins) t.join();
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(logins_done.load(), 8);
+  EXPECT_EQ(done_when_healthy, 0) << "/healthz waited for a login being hashed";
+}
+
 TEST_F(AccountsTest, ThrottlingAnswers429WithRetryAfter) {
   ServerProcess server;
   ASSERT_TRUE(server.started()) << server.output();
