@@ -183,6 +183,10 @@ struct AccountService::Impl {
     dummy_hash = hash.ok() ? *hash : std::string();
   }
 
+  std::string Browser(std::string_view user_agent) const {
+    return settings.browser_label ? settings.browser_label(user_agent) : BrowserLabel(user_agent);
+  }
+
   Result<std::optional<Row>> Load(std::string_view id) {
     ASSIGN_OR_RETURN(auto conn, db.Acquire());
     const store::Value p[] = {std::string(id)};
@@ -353,7 +357,7 @@ struct AccountService::Impl {
   Status RecordLogin(std::string_view account, const Client& client, bool succeeded) {
     ASSIGN_OR_RETURN(auto conn, db.Acquire());
     const store::Value p[] = {std::string(account), now(), CoarsePlace(client.ip),
-                              BrowserLabel(client.user_agent), std::int64_t{succeeded ? 1 : 0}};
+                              Browser(client.user_agent), std::int64_t{succeeded ? 1 : 0}};
     return conn
         ->Exec(
             "INSERT INTO login_events (account, at, place, browser, succeeded) "
@@ -387,7 +391,7 @@ struct AccountService::Impl {
     out.session.created_at = out.session.last_seen = now();
     out.session.expires_at = ExpiresAt(out.session.created_at, out.session.last_seen);
     out.session.place = CoarsePlace(client.ip);
-    out.session.browser = BrowserLabel(client.user_agent);
+    out.session.browser = Browser(client.user_agent);
     out.session.current = true;
     ASSIGN_OR_RETURN(auto conn, db.Acquire());
     const store::Value p[] = {out.session.id,         out.session.account_id, HashBlob(out.token),

@@ -59,6 +59,9 @@ struct Settings {
   std::int64_t session_max_seconds = 30 * 24 * 3600;
   std::string public_url = "http://127.0.0.1:8080";  // for links in messages
   std::string policy_version;  // the published notice version consents are given under
+  // Browser family and major version from a User-Agent, kept with sessions and logins
+  // (serve passes the uap-core parser); empty: the small built-in table (client_info.h).
+  std::function<std::string(std::string_view user_agent)> browser_label;
 };
 
 // Where a request came from, for sessions, throttling and the login history.

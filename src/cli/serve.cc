@@ -1,13 +1,17 @@
 // `yzcloud serve`: open the store, migrate, and serve HTTP until SIGTERM.
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "accounts/accounts.h"
+#include "accounts/client_info.h"
 #include "accounts/notifier.h"
 #include "cli/commands.h"
+#include "collect/user_agent.h"
 #include "core/log.h"
 #include "privacy/gate.h"
 #include "privacy/keys.h"
@@ -99,6 +103,28 @@ int Serve(const ConfigFlags& flags) {
                             ? config.public_url
                             : "http://" + host + ":" + std::to_string(server.port());
   settings.policy_version = std::to_string(published->number);
+  // Session and login browser labels come from uap-core's rules, which take about half
+  // a second to compile: they load beside the server, and until then (or if the rules
+  // are missing) the small built-in table answers.
+  std::unique_ptr<collect::UserAgentParser> ua_rules;
+  std::atomic<const collect::UserAgentParser*> ua_parser{nullptr};
+  std::jthread ua_loader([&ua_rules, &ua_parser] {
+    auto loaded = collect::UserAgentParser::Load();
+    if (!loaded.ok()) {
+      spdlog::warn("user-agent rules not loaded ({}); sessions use a small built-in table",
+                   loaded.status().message());
+      return;
+    }
+    ua_rules = std::move(*loaded);
+    ua_parser.store(ua_rules.get(), std::memory_order_release);
+  });
+  settings.browser_label = [&ua_parser](std::string_view user_agent) -> std::string {
+    const collect::UserAgentParser* parser = ua_parser.load(std::memory_order_acquire);
+    if (parser == nullptr) return accounts::BrowserLabel(user_agent);
+    const collect::Browser b = parser->Parse(user_agent).browser;
+    if (b.family == "Other") return "unknown";
+    return b.major ? b.family + " " + *b.major : b.family;
+  };
   accounts::AccountService account_service(**db, gate, consents, **notifier, settings, now);
   web::App app{**db, metrics, notices, gate, consents, account_service, settings.policy_version};
   router = web::BuildRoutes(app);

@@ -278,6 +278,26 @@ TEST_F(AccountsTest, PasswordHashingNeverBlocksTheIoThread) {
   EXPECT_EQ(done_when_healthy, 0) << "/healthz waited for a login being hashed";
 }
 
+// C1.4: the sessions list names the browser with uap-core's rules (loaded beside the
+// server at start; until then a small built-in table answers, so this waits for them).
+TEST_F(AccountsTest, SessionsNameTheBrowserWithUapCoreRules) {
+  std::string login = UniqueLogin("browser");
+  CreateAdult(login);
+  const Headers firefox_ios = {
+      {"User-Agent",
+       "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 "
+       "(KHTML, like Gecko) FxiOS/121.0 Mobile/15E148 Safari/605.1.15"}};
+  std::string browser;
+  for (int i = 0; i < 50 && browser != "Firefox iOS 121"; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto r = Call("POST", "/api/v1/sessions",
+                  R"({"login":")" + login + R"(","password":")" + kPassword + "\"}", firefox_ios);
+    ASSERT_EQ(r.status, 201) << r.body;
+    browser = JsonString(r.body, "browser");
+  }
+  EXPECT_EQ(browser, "Firefox iOS 121");
+}
+
 TEST_F(AccountsTest, ThrottlingAnswers429WithRetryAfter) {
   ServerProcess server;
   ASSERT_TRUE(server.started()) << server.output();
