@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/privacy_setup.h"
 #include "privacy/inventory.h"
 #include "privacy/notice_versions.h"
 #include "store/database.h"
@@ -31,12 +32,6 @@ int Check(const std::string& path) {
             << inventory->recipients().size() << " recipients, sha256 " << inventory->Hash()
             << "\n";
   return 0;
-}
-
-std::int64_t NowUnixSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // Opens and migrates the configured database; prints why not and returns null.
@@ -85,7 +80,7 @@ int Publish(const ConfigFlags& flags, const std::string& file) {
   }
   auto db = OpenStore(flags, "publish");
   if (!db) return 1;
-  privacy::NoticeVersions versions(*db, NowUnixSeconds);
+  privacy::NoticeVersions versions(*db, UnixNow);
   auto v = versions.Publish(inventory, source, shipped->statement);
   if (!v.ok()) {
     std::cerr << "yzcloud policy publish: " << v.status().message() << "\n";
@@ -98,7 +93,7 @@ int Publish(const ConfigFlags& flags, const std::string& file) {
 int Versions(const ConfigFlags& flags) {
   auto db = OpenStore(flags, "versions");
   if (!db) return 1;
-  privacy::NoticeVersions versions(*db, NowUnixSeconds);
+  privacy::NoticeVersions versions(*db, UnixNow);
   auto all = versions.List();
   if (!all.ok()) {
     std::cerr << "yzcloud policy versions: " << all.status().message() << "\n";

@@ -11,10 +11,9 @@
 #include "accounts/client_info.h"
 #include "accounts/notifier.h"
 #include "cli/commands.h"
+#include "cli/privacy_setup.h"
 #include "collect/user_agent.h"
 #include "core/log.h"
-#include "privacy/gate.h"
-#include "privacy/keys.h"
 #include "store/database.h"
 #include "store/migrations.h"
 #include "web/metrics.h"
@@ -41,17 +40,8 @@ int Serve(const ConfigFlags& flags) {
     spdlog::critical("migration failed: {}", s.message());
     return 1;
   }
-  auto keys = privacy::OpenKeys(config);
-  if (!keys.ok()) {
-    spdlog::critical("cannot open the keys: {}", keys.status().message());
-    return 1;
-  }
   web::Metrics metrics;
-  auto now = [] {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
+  const auto now = UnixNow;
   // C6.1: a fresh install publishes the shipped notice as version 1. Later revisions
   // are an operator's decision (`yzcloud policy publish`), never a side effect of start.
   privacy::NoticeVersions notices(**db, now);
@@ -68,17 +58,15 @@ int Serve(const ConfigFlags& flags) {
         "review it and run `yzcloud policy publish` to publish it",
         published->number);
   }
-  // The gate enforces the inventory of the published notice, so the system never
-  // collects a field, or uses it for a purpose, that the public notice omits.
-  const std::string inventory_name =
-      "published notice version " + std::to_string(published->number);
-  auto inventory = privacy::Inventory::Parse(published->inventory, inventory_name);
-  if (!inventory.ok()) {
-    spdlog::critical("{} does not parse: {}", inventory_name, inventory.status().message());
+  // The keys, and the gate on the inventory of the published notice, so the system
+  // never collects a field, or uses it for a purpose, that the public notice omits.
+  auto privacy = OpenPrivacyStack(config, **db, now);
+  if (!privacy.ok()) {
+    spdlog::critical("cannot open the keys and the privacy gate: {}", privacy.status().message());
     return 1;
   }
-  privacy::ConsentLedger consents(**db, now);
-  privacy::Gate gate(**db, *keys->keystore, *keys->blind, *inventory, consents, now);
+  privacy::Gate& gate = *(*privacy)->gate;
+  privacy::ConsentLedger& consents = *(*privacy)->consents;
   auto notifier = accounts::MakeNotifier(config, **db, gate, now);
   if (!notifier.ok()) {
     spdlog::critical("cannot set up notifications: {}", notifier.status().message());
