@@ -11,6 +11,7 @@
 #include "accounts/client_info.h"
 #include "accounts/password_policy.h"
 #include "core/random.h"
+#include "core/utf8.h"
 #include "crypto/blind_index.h"
 #include "crypto/digest.h"
 #include "crypto/password.h"
@@ -80,26 +81,6 @@ Result<std::string> CanonicalLogin(std::string_view login, std::string_view what
   return normalized;
 }
 
-// Unicode code points in valid UTF-8, or nullopt.
-std::optional<std::size_t> CodePoints(std::string_view s) {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t len = c < 0x80           ? 1
-                            : (c >> 5) == 0x6  ? 2
-                            : (c >> 4) == 0xe  ? 3
-                            : (c >> 3) == 0x1e ? 4
-                                               : 0;
-    if (len == 0 || i + len > s.size()) return std::nullopt;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return std::nullopt;
-    }
-    i += len;
-    ++n;
-  }
-  return n;
-}
-
 // Trimmed of ASCII spaces.
 std::string Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -109,7 +90,7 @@ std::string Trim(std::string_view s) {
 
 Status CheckText(std::string_view field, std::string_view value, std::size_t max_chars,
                  bool required) {
-  auto n = CodePoints(value);
+  auto n = CountCodePoints(value);
   if (!n) return InvalidArgument(std::string(field) + ": must be valid UTF-8 text");
   if (required && *n == 0) return InvalidArgument(std::string(field) + ": is required");
   if (*n > max_chars) {
@@ -420,7 +401,7 @@ struct AccountService::Impl {
     if (note.size() > kMaxNoteBytes) {
       return InvalidArgument("note: at most " + std::to_string(kMaxNoteBytes) + " bytes");
     }
-    if (!CodePoints(note)) return InvalidArgument("note: must be valid UTF-8 text");
+    if (!CountCodePoints(note)) return InvalidArgument("note: must be valid UTF-8 text");
     RETURN_IF_ERROR(RevokeAll(row.id));
     const std::string id = NewId("misuse_");
     ASSIGN_OR_RETURN(auto sealed,
