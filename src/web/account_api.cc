@@ -388,14 +388,11 @@ accounts::Client ClientOf(const Request& req) {
 std::string SessionCookie(const Request& req, std::string_view token, std::int64_t max_age) {
   // The server enforces idle and absolute expiry itself; the cookie lives as long
   // as the longest session may.
-  return std::string(kSessionCookie) + "=" + std::string(token) +
-         "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age) +
-         (req.FromLoopback() ? "" : "; Secure");
+  return CookieHeader(req, kSessionCookie, token, max_age);
 }
 
 std::string ClearSessionCookie(const Request& req) {
-  return std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0" +
-         (req.FromLoopback() ? "" : "; Secure");
+  return CookieHeader(req, kSessionCookie, "", 0);
 }
 
 Response StatusResponse(const Status& status, std::int64_t retry_after) {

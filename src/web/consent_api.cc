@@ -64,11 +64,6 @@ std::string SignalName(const privacy::PrivacySignals& s) {
   return s.gpc ? "Sec-GPC" : s.dnt ? "DNT" : "";
 }
 
-std::string CookieAttributes(const Request& req, std::int64_t max_age) {
-  return "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age) +
-         (req.FromLoopback() ? "" : "; Secure");
-}
-
 // ---- Recording a choice ----------------------------------------------------------
 
 struct Outcome {
@@ -101,12 +96,11 @@ Result<Outcome> Choose(App& app, const Request& req, const Visitor& v, const Vis
     out.subject_kind = "account";
   }
 
-  out.set_cookies.push_back(std::string(kChoiceCookie) + "=" + privacy::EncodeChoices(c) +
-                            CookieAttributes(req, kConsentCookieMaxAge));
-  out.set_cookies.push_back(out.aid
-                                ? std::string(kAnonymousIdCookie) + "=" + *out.aid +
-                                      CookieAttributes(req, kConsentCookieMaxAge)
-                                : std::string(kAnonymousIdCookie) + "=" + CookieAttributes(req, 0));
+  out.set_cookies.push_back(
+      CookieHeader(req, kChoiceCookie, privacy::EncodeChoices(c), kConsentCookieMaxAge));
+  out.set_cookies.push_back(
+      out.aid ? CookieHeader(req, kAnonymousIdCookie, *out.aid, kConsentCookieMaxAge)
+              : CookieHeader(req, kAnonymousIdCookie, "", 0));
   return out;
 }
 

@@ -79,8 +79,7 @@ Token EnsureToken(const Request& req) {
 }
 
 std::string SetCookie(const Request& req, std::string_view token) {
-  return std::string(kCookie) + "=" + std::string(token) + "; Path=/; HttpOnly; SameSite=Lax" +
-         (req.FromLoopback() ? "" : "; Secure");
+  return CookieHeader(req, kCookie, token);  // a session cookie
 }
 
 bool SameOrigin(const Request& req) {

@@ -1,10 +1,9 @@
 #include "web/http.h"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <boost/url/parse.hpp>
-
-#include <algorithm>
 #include <cctype>
 
 namespace yz::web {
@@ -12,7 +11,8 @@ namespace {
 
 bool IEquals(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -65,6 +65,16 @@ bool Request::FromLoopback() const {
   return peer_ip.starts_with("127.") || peer_ip == "::1" || peer_ip.starts_with("::ffff:127.");
 }
 
+std::string CookieHeader(const Request& req, std::string_view name, std::string_view value,
+                         std::optional<std::int64_t> max_age, bool http_only) {
+  std::string out = std::string(name) + "=" + std::string(value) + "; Path=/";
+  if (http_only) out += "; HttpOnly";
+  out += "; SameSite=Lax";
+  if (max_age) out += "; Max-Age=" + std::to_string(*max_age);
+  if (!req.FromLoopback()) out += "; Secure";
+  return out;
+}
+
 Response Response::Json(int status, std::string body) {
   return Response{status, "application/json", std::move(body), {}};
 }
@@ -90,16 +100,26 @@ Response Response::Error(int status, std::string_view code, std::string_view mes
 
 int HttpStatusFor(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kNotFound: return 404;
-    case Code::kAlreadyExists: return 409;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kFailedPrecondition: return 412;
-    case Code::kResourceExhausted: return 429;
-    case Code::kUnavailable: return 503;
-    case Code::kInternal: return 500;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kNotFound:
+      return 404;
+    case Code::kAlreadyExists:
+      return 409;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kFailedPrecondition:
+      return 412;
+    case Code::kResourceExhausted:
+      return 429;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }

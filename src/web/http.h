@@ -5,6 +5,7 @@
 // Thread-safety: values; a Request is owned by one handler invocation.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,12 +58,19 @@ struct Response {
 
   static Response Json(int status, std::string body);
   static Response Html(int status, std::string body);
-  static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static Response Text(int status, std::string body,
+                       std::string content_type = "text/plain; charset=utf-8");
   // The JSON error envelope {"error":{"code","message"}} with an explicit HTTP status.
   static Response Error(int status, std::string_view code, std::string_view message);
   // Maps a non-ok Status to its HTTP status: the one place codes become HTTP.
   static Response FromStatus(const Status& status);
 };
+
+// A Set-Cookie value: `name=value; Path=/[; HttpOnly]; SameSite=Lax[; Max-Age=N][; Secure]`.
+// Secure unless `req` came over loopback (development over plain HTTP); without
+// `max_age` a session cookie, and Max-Age=0 deletes the cookie.
+std::string CookieHeader(const Request& req, std::string_view name, std::string_view value,
+                         std::optional<std::int64_t> max_age = std::nullopt, bool http_only = true);
 
 // The HTTP status for a canonical code (400, 404, 409, 401, 403, 412, 429, 503, 500).
 int HttpStatusFor(Code code);

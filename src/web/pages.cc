@@ -94,9 +94,8 @@ Response Page(const Request& req, std::string_view name, const std::string_view*
   Response res = Response::Html(200, Render("layout", d));
   if (!banner_cookie.empty()) res.With("Set-Cookie", banner_cookie);
   if (auto chosen = req.QueryValue("lang"); chosen && ParseLang(*chosen)) {
-    res.With("Set-Cookie", "yz_lang=" + std::string(LangTag(lang)) +
-                               "; Path=/; Max-Age=31536000; SameSite=Lax" +
-                               (req.FromLoopback() ? "" : "; Secure"));
+    res.With("Set-Cookie", CookieHeader(req, "yz_lang", LangTag(lang), 31536000,
+                                        /*http_only=*/false));
   }
   res.With("Content-Language", std::string(LangTag(lang)));
   res.With("Vary", "Accept-Language, Cookie");
