@@ -10,8 +10,10 @@ DayNumber UtcDay(std::chrono::system_clock::time_point t) {
   return std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
 }
 
-Pseudonymizer::Pseudonymizer(Clock clock, int keep_days)
-    : clock_(std::move(clock)), keep_days_(keep_days < 0 ? 0 : keep_days) {}
+Pseudonymizer::Pseudonymizer(Clock clock, int keep_days, SaltLoader loader)
+    : clock_(std::move(clock)),
+      keep_days_(keep_days < 0 ? 0 : keep_days),
+      loader_(std::move(loader)) {}
 
 void Pseudonymizer::RotateLocked(DayNumber now_day) {
   if (now_day > newest_day_) newest_day_ = now_day;
@@ -42,7 +44,14 @@ Result<std::string> Pseudonymizer::Id(DayNumber day, std::string_view input) {
                                 " is destroyed; ids for it can no longer be computed");
     }
     auto it = salts_.find(day);
-    if (it == salts_.end()) it = salts_.emplace(day, SecretKey::Random()).first;
+    if (it == salts_.end()) {
+      if (loader_) {
+        ASSIGN_OR_RETURN(SecretKey salt, loader_(day));
+        it = salts_.emplace(day, std::move(salt)).first;
+      } else {
+        it = salts_.emplace(day, SecretKey::Random()).first;
+      }
+    }
     crypto_generichash(id, sizeof id, reinterpret_cast<const unsigned char*>(input.data()),
                        input.size(), it->second.data(), SecretKey::kSize);
   }

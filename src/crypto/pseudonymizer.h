@@ -13,11 +13,11 @@
 // day, so salts are destroyed even when nobody calls Rotate (the clock-driven
 // Id(input) rotates first).
 //
-// Salts live in memory only (guarded, wiped on destruction). A restart therefore
-// starts new salts: ids of the same visitor before and after a restart differ,
-// which costs some accuracy in unique-visitor counts and nothing in privacy.
-// Several nodes behind a load balancer compute different ids for the same visitor
-// for the same reason.
+// Salts live in memory (guarded, wiped on destruction), loaded through the
+// SaltLoader when one is given (the server keeps them in the keystore, so nodes
+// and restarts agree, and destroys them there). Without a loader a restart starts
+// new salts: ids of the same visitor before and after it differ, which costs some
+// accuracy in unique-visitor counts and nothing in privacy.
 //
 // Thread-safety: thread-safe; one mutex (`mu_`) guards the salt map.
 #pragma once
@@ -45,7 +45,13 @@ class Pseudonymizer {
   using Clock = std::function<std::chrono::system_clock::time_point()>;
   static constexpr std::size_t kIdBytes = 16;
 
-  explicit Pseudonymizer(Clock clock = &std::chrono::system_clock::now, int keep_days = 2);
+  // Where a day's salt comes from when this process has none for it yet: a
+  // keystore, so that processes share salts and a restart keeps them. Empty: a
+  // fresh random salt, in memory only.
+  using SaltLoader = std::function<Result<SecretKey>(DayNumber day)>;
+
+  explicit Pseudonymizer(Clock clock = &std::chrono::system_clock::now, int keep_days = 2,
+                         SaltLoader loader = {});
 
   // The id of `input` for today per the clock (rotating first).
   Result<std::string> Id(std::string_view input);
@@ -67,6 +73,7 @@ class Pseudonymizer {
 
   const Clock clock_;
   const int keep_days_;
+  const SaltLoader loader_;
   mutable std::mutex mu_;  // guards everything below
   std::map<DayNumber, SecretKey> salts_;
   DayNumber newest_day_ = INT64_MIN;  // no day seen yet

@@ -427,6 +427,15 @@ std::optional<FieldSpec> ReadField(const toml::table& t, std::size_t index, Diag
     }
   }
 
+  // Request parameters whose values never reach a log (log.url_path).
+  if (r.Node("redact_parameters", false)) {
+    if (auto names = r.Strings("redact_parameters")) {
+      for (const auto& [name, l] : *names) f.redact_parameters.push_back(name);
+    } else {
+      ok = false;
+    }
+  }
+
   // PIPL Art. 28-29: sensitive data is processed only with separate consent.
   if (sensitive && *sensitive && consent && consent->empty()) {
     r.Error("consent_purposes", "a sensitive field must name the purposes that need consent");

@@ -24,6 +24,8 @@
 //                recipients        ids of [[recipient]] tables (may be empty)
 //                sensitive_when    optional "age<N": sensitive when the subject is
 //                                  younger than N (PIPL Art. 28/31, child data)
+//                redact_parameters optional array of request parameter names whose
+//                                  values are removed before a URL is kept
 //   [[recipient]] id, name_zh, name_en, contact, purpose (strings), categories
 //                (array of field ids the recipient receives)
 //
@@ -110,6 +112,9 @@ struct FieldSpec {
   std::vector<std::string> recipients;
   // Set when the field becomes sensitive for young subjects ("age<14" -> 14).
   std::optional<int> sensitive_below_age;
+  // Names of query and path parameters whose values are removed before the value
+  // is kept ("token", "code"): optional, meaningful for URL fields (log.url_path).
+  std::vector<std::string> redact_parameters;
   int line = 0;  // where the [[field]] table starts, for diagnostics
 
   bool Serves(Purpose p) const;

@@ -50,6 +50,7 @@ std::vector<AttributeChange> FieldChanges(const FieldSpec& a, const FieldSpec& b
   Compare(c, "recipients", Join(a.recipients), Join(b.recipients));
   Compare(c, "sensitive_when", SensitiveWhen(a.sensitive_below_age),
           SensitiveWhen(b.sensitive_below_age));
+  Compare(c, "redact_parameters", Join(a.redact_parameters), Join(b.redact_parameters));
   return c;
 }
 

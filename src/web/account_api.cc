@@ -147,6 +147,7 @@ Handler Authed(AccountService& accounts, AuthedHandler h) {
       }
       return res;
     }
+    req.account_id = session->account_id;
     return h(req, Principal{cred->token, *std::move(session), cred->bearer});
   };
 }

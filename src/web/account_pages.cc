@@ -170,6 +170,7 @@ std::optional<PageSession> CurrentSession(AccountService& accounts, const Reques
   if (!token || token->empty()) return std::nullopt;
   auto session = accounts.Authenticate(*token);
   if (!session.ok()) return std::nullopt;
+  req.account_id = session->account_id;
   return PageSession{*token, *std::move(session)};
 }
 

@@ -48,6 +48,7 @@ Visitor VisitorOf(App& app, const Request& req, bool with_account = true) {
   if (auto cred = with_account ? RequestCredentials(req) : std::nullopt) {
     if (auto session = app.accounts.Authenticate(cred->token); session.ok()) {
       v.account = session->account_id;
+      req.account_id = session->account_id;
       v.cookie_authenticated = !cred->bearer;
     }
   }

@@ -32,6 +32,9 @@ struct Request {
   std::string client_ip;   // peer_ip, or X-Forwarded-For behind a trusted proxy
   std::string request_id;  // also sent back as X-Request-Id
   std::vector<std::pair<std::string, std::string>> params;  // from {name} route segments
+  // The account a valid session names, set by the code that authenticates the
+  // request (mutable: it may do so through a const Request) for the access log.
+  mutable std::string account_id;
 
   // Header value by case-insensitive name; empty if absent.
   std::string_view HeaderValue(std::string_view name) const;
@@ -50,6 +53,9 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<Header> headers;
+  // True when the handler wrote the request's access-log row itself, together
+  // with its events (collection endpoints); the server then writes none.
+  bool access_logged = false;
 
   Response& With(std::string name, std::string value) {
     headers.push_back({std::move(name), std::move(value)});

@@ -9,7 +9,10 @@ std::vector<S> Segments(std::string_view path) {
   std::vector<S> out;
   std::size_t i = 0;
   while (i < path.size()) {
-    if (path[i] == '/') { ++i; continue; }
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
     std::size_t j = path.find('/', i);
     if (j == std::string_view::npos) j = path.size();
     out.emplace_back(path.substr(i, j - i));
@@ -46,7 +49,13 @@ bool MatchPattern(const std::vector<std::string>& ps, std::string_view path,
 void Router::Add(std::string method, std::string pattern, Handler handler, Exec exec) {
   auto segments = Segments<std::string>(pattern);
   routes_.push_back(
-      {std::move(method), std::move(pattern), std::move(handler), exec, std::move(segments)});
+      {std::move(method), std::move(pattern), std::move(handler), exec, {}, std::move(segments)});
+}
+
+void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
+  auto segments = Segments<std::string>(pattern);
+  routes_.push_back({std::move(method), std::move(pattern), nullptr, Exec::kAsync,
+                     std::move(handler), std::move(segments)});
 }
 
 Router::Match Router::Find(std::string_view method, std::string_view path,

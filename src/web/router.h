@@ -16,23 +16,30 @@
 namespace yz::web {
 
 using Handler = std::function<Response(Request&)>;
+// Answers the request; call exactly once, from any thread.
+using Reply = std::function<void(Response)>;
+// A handler that answers later: it runs on the I/O thread, must not block, and
+// hands `reply` to whoever finishes the work (the collection writer).
+using AsyncHandler = std::function<void(Request&, Reply reply)>;
 
 // Where a handler runs. kBlocking handlers (database, hashing, anything that may
-// wait) run on the worker pool; kInline ones are cheap and run on the I/O thread.
-enum class Exec { kBlocking, kInline };
+// wait) run on the worker pool; kInline ones are cheap and run on the I/O thread;
+// kAsync ones start on the I/O thread and reply when their work is done.
+enum class Exec { kBlocking, kInline, kAsync };
 
 struct Route {
   std::string method;
   std::string pattern;
   Handler handler;
   Exec exec = Exec::kBlocking;
+  AsyncHandler async;                 // set instead of handler for Exec::kAsync
   std::vector<std::string> segments;  // the pattern split at '/', computed by Add
 };
 
 class Router {
  public:
-  void Add(std::string method, std::string pattern, Handler handler,
-           Exec exec = Exec::kBlocking);
+  void Add(std::string method, std::string pattern, Handler handler, Exec exec = Exec::kBlocking);
+  void AddAsync(std::string method, std::string pattern, AsyncHandler handler);
 
   struct Match {
     const Route* route = nullptr;  // null: no route

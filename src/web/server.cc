@@ -19,10 +19,10 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <unordered_set>
@@ -43,9 +43,12 @@ using Network = std::variant<asio::ip::network_v4, asio::ip::network_v6>;
 bool InNetwork(const Network& net, const asio::ip::address& a) {
   if (auto v4 = std::get_if<asio::ip::network_v4>(&net)) {
     asio::ip::address_v4 addr;
-    if (a.is_v4()) addr = a.to_v4();
-    else if (a.to_v6().is_v4_mapped()) addr = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-    else return false;
+    if (a.is_v4())
+      addr = a.to_v4();
+    else if (a.to_v6().is_v4_mapped())
+      addr = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+    else
+      return false;
     return (addr.to_uint() & v4->netmask().to_uint()) == v4->network().to_uint();
   }
   if (!a.is_v6()) return false;
@@ -98,8 +101,12 @@ struct Connection {
 
 struct Server::Impl {
   Impl(const Config& c, const Router& r, Metrics& m)
-      : config(c), router(r), metrics(m), workers(static_cast<std::size_t>(c.workers)),
-        acceptor(ioc), signals(ioc, SIGINT, SIGTERM) {}
+      : config(c),
+        router(r),
+        metrics(m),
+        workers(static_cast<std::size_t>(c.workers)),
+        acceptor(ioc),
+        signals(ioc, SIGINT, SIGTERM) {}
 
   const Config config;
   const Router& router;
@@ -110,6 +117,7 @@ struct Server::Impl {
   asio::signal_set signals;
   std::vector<Network> trusted;
   std::function<void()> on_drained;
+  Server::AccessHook on_response;
   std::atomic<bool> stopping{false};
 
   std::mutex mu;  // guards conns; cv signals "stopping" and "conns became empty"
@@ -120,6 +128,7 @@ struct Server::Impl {
   asio::awaitable<void> Reject(tcp::socket socket);
   asio::awaitable<void> Session(std::shared_ptr<Connection> c);
   Response Invoke(const Route& route, Request& req);
+  asio::awaitable<Response> InvokeAsync(const Route& route, Request& req);
   std::string ClientIp(const std::string& peer, std::string_view forwarded_for) const;
   void BeginShutdown();
   void Remove(const std::shared_ptr<Connection>& c);
@@ -162,6 +171,30 @@ Response Server::Impl::Invoke(const Route& route, Request& req) {
   }
 }
 
+// Starts the handler on this I/O thread and suspends the connection until it
+// replies (from any thread); the reply resumes the coroutine on its strand.
+asio::awaitable<Response> Server::Impl::InvokeAsync(const Route& route, Request& req) {
+  auto initiate = [&route, &req](auto handler) {
+    using H = decltype(handler);
+    auto shared = std::make_shared<std::optional<H>>(std::move(handler));
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    Reply reply = [shared, once](Response r) {
+      if (once->exchange(true)) return;  // a second reply is a bug; ignore it
+      auto ex = asio::get_associated_executor(**shared);
+      asio::post(ex, [shared, r = std::move(r)]() mutable { std::move (**shared)(std::move(r)); });
+    };
+    try {
+      route.async(req, reply);
+    } catch (const std::exception& e) {
+      spdlog::error("request {} {} {}: handler threw: {}", req.request_id, req.method, req.path,
+                    e.what());
+      reply(Response::Error(500, "internal", "internal error"));
+    }
+  };
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+      initiate, asio::use_awaitable);
+}
+
 // The answer when no route takes the request: 405 with Allow, or 404.
 Response NoRoute(const Router::Match& match, const Request& req) {
   if (match.path_matched) {
@@ -176,7 +209,8 @@ asio::awaitable<void> Server::Impl::Reject(tcp::socket socket) {
       R"({"error":{"code":"unavailable","message":"too many connections"}})";
   static const std::string kResponse =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-      "Connection: close\r\nContent-Length: " + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+      "Connection: close\r\nContent-Length: " +
+      std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
   co_await asio::async_write(socket, asio::buffer(kResponse), kUse);
   boost::system::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);
@@ -207,17 +241,16 @@ asio::awaitable<void> Server::Impl::Accept() {
       conns.insert(conn);
     }
     metrics.ConnectionOpened();
-    asio::co_spawn(conn->stream.get_executor(), Session(conn),
-                   [this, conn](std::exception_ptr e) {
-                     if (e) {
-                       try {
-                         std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                         spdlog::error("connection ended by exception: {}", ex.what());
-                       }
-                     }
-                     Remove(conn);
-                   });
+    asio::co_spawn(conn->stream.get_executor(), Session(conn), [this, conn](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("connection ended by exception: {}", ex.what());
+        }
+      }
+      Remove(conn);
+    });
   }
 }
 
@@ -242,9 +275,9 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
       if (rec == http::error::header_limit) {
         refusal = Response::Error(431, "header_too_large", "request headers are too large");
       } else if (rec == http::error::body_limit) {
-        refusal = Response::Error(413, "body_too_large",
-                                  "request body is larger than " +
-                                      std::to_string(config.max_body_bytes) + " bytes");
+        refusal = Response::Error(
+            413, "body_too_large",
+            "request body is larger than " + std::to_string(config.max_body_bytes) + " bytes");
       } else if (rec.category() == http::make_error_code(http::error::bad_target).category() &&
                  rec != http::error::end_of_stream && rec != http::error::partial_message) {
         refusal = Response::Error(400, "bad_request", "malformed HTTP request: " + rec.message());
@@ -294,12 +327,14 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
       if (!route) {
         route_name = match.path_matched ? "(method not allowed)" : "(not found)";
         res = NoRoute(match, req);
+      } else if (route->exec == Exec::kAsync) {
+        route_name = route->pattern;
+        res = co_await InvokeAsync(*route, req);
       } else if (route->exec == Exec::kBlocking) {
         route_name = route->pattern;
         res = co_await asio::co_spawn(
-            workers, [this, route, &req]() -> asio::awaitable<Response> {
-              co_return Invoke(*route, req);
-            },
+            workers,
+            [this, route, &req]() -> asio::awaitable<Response> { co_return Invoke(*route, req); },
             asio::use_awaitable);
       } else {
         route_name = route->pattern;
@@ -307,6 +342,7 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
       }
     }
 
+    if (on_response && !res.access_logged) on_response(req, res);
     if (stopping) keep_alive = false;
     http::response<http::string_body> out{static_cast<http::status>(res.status), version};
     out.set(http::field::content_type, res.content_type);
@@ -365,9 +401,15 @@ Status Server::Listen() {
                         ? cidr + (cidr.find(':') == std::string::npos ? "/32" : "/128")
                         : cidr;
     auto v4 = asio::ip::make_network_v4(s, ec);
-    if (!ec) { impl_->trusted.emplace_back(v4); continue; }
+    if (!ec) {
+      impl_->trusted.emplace_back(v4);
+      continue;
+    }
     auto v6 = asio::ip::make_network_v6(s, ec);
-    if (!ec) { impl_->trusted.emplace_back(v6); continue; }
+    if (!ec) {
+      impl_->trusted.emplace_back(v6);
+      continue;
+    }
     return InvalidArgument("trusted_proxies: '" + cidr + "' is not an address or CIDR");
   }
   boost::system::error_code ec;
@@ -388,6 +430,8 @@ Status Server::Listen() {
 std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
 
 void Server::OnDrained(std::function<void()> fn) { impl_->on_drained = std::move(fn); }
+
+void Server::OnResponse(AccessHook fn) { impl_->on_response = std::move(fn); }
 
 void Server::Shutdown() {
   asio::post(impl_->ioc, [impl = impl_.get()] { impl->BeginShutdown(); });
@@ -412,7 +456,8 @@ void Server::Run() {
                                  [&s] { return s.conns.empty(); });
     if (!drained) {
       spdlog::warn("grace period over: closing {} connection(s)", s.conns.size());
-      for (const auto& c : s.conns) asio::post(c->stream.get_executor(), [c] { c->stream.close(); });
+      for (const auto& c : s.conns)
+        asio::post(c->stream.get_executor(), [c] { c->stream.close(); });
       s.cv.wait_for(lock, std::chrono::milliseconds(500), [&s] { return s.conns.empty(); });
     }
   }

@@ -40,6 +40,11 @@ class Server {
   // Called once after the last connection closed and before Run() returns
   // (flush queues here).
   void OnDrained(std::function<void()> fn);
+  // Called on the I/O thread for every request, once its response is known and
+  // before it is written (the access log, C2.1). Not for responses the handler
+  // marked access_logged, nor for requests refused before parsing. Set before Run.
+  using AccessHook = std::function<void(const Request&, const Response&)>;
+  void OnResponse(AccessHook fn);
 
  private:
   struct Impl;

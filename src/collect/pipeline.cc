@@ -1,0 +1,267 @@
+#include "collect/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace yz::collect {
+namespace {
+
+using store::Value;
+
+constexpr std::size_t kChunkRows = 64;  // rows per multi-row INSERT
+
+constexpr const char* kAccessColumns =
+    "request_id, at, day, source, method, path, status, visitor, ip_prefix, ip_sealed, browser, "
+    "browser_version, os, os_version, device, language, referrer_domain, bot, account_sealed";
+constexpr std::size_t kAccessWidth = 19;
+constexpr const char* kEventColumns =
+    "at, day, source, site, name, path, referrer_domain, visitor, browser, browser_version, os, "
+    "os_version, device, language, props";
+constexpr std::size_t kEventWidth = 15;
+
+Value Opt(const std::optional<std::string>& s) { return s ? Value(*s) : store::Null(); }
+Value Opt(const std::optional<Bytes>& b) { return b ? Value(*b) : store::Null(); }
+
+void AddAgent(std::vector<Value>& p, const AgentFacts& a) {
+  p.emplace_back(a.browser);
+  p.push_back(Opt(a.browser_version));
+  p.emplace_back(a.os);
+  p.push_back(Opt(a.os_version));
+  p.emplace_back(a.device);
+}
+
+void AddRow(std::vector<Value>& p, const AccessRow& r) {
+  p.emplace_back(r.request_id);
+  p.emplace_back(r.at);
+  p.emplace_back(r.day);
+  p.emplace_back(r.source);
+  p.emplace_back(r.method);
+  p.emplace_back(r.path);
+  p.emplace_back(std::int64_t{r.status});
+  p.push_back(Opt(r.visitor));
+  p.emplace_back(r.ip_prefix);
+  p.push_back(Opt(r.ip_sealed));
+  AddAgent(p, r.agent);
+  p.push_back(Opt(r.language));
+  p.push_back(Opt(r.referrer_domain));
+  p.emplace_back(std::int64_t{r.agent.bot ? 1 : 0});
+  p.push_back(Opt(r.account_sealed));
+}
+
+void AddRow(std::vector<Value>& p, const EventRow& r) {
+  p.emplace_back(r.at);
+  p.emplace_back(r.day);
+  p.emplace_back(r.source);
+  p.emplace_back(r.site);
+  p.emplace_back(r.name);
+  p.emplace_back(r.path);
+  p.push_back(Opt(r.referrer_domain));
+  p.push_back(Opt(r.visitor));
+  AddAgent(p, r.agent);
+  p.push_back(Opt(r.language));
+  p.push_back(Opt(r.props));
+}
+
+// "INSERT INTO t (cols) VALUES ($1..$w), ($w+1..)" for `rows` rows.
+std::string InsertSql(const char* table, const char* columns, std::size_t width, std::size_t rows) {
+  std::string sql = std::string("INSERT INTO ") + table + " (" + columns + ") VALUES ";
+  std::size_t n = 1;
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r ? ",(" : "(";
+    for (std::size_t c = 0; c < width; ++c) {
+      if (c) sql += ',';
+      sql += '$';
+      sql += std::to_string(n++);
+    }
+    sql += ')';
+  }
+  return sql;
+}
+
+// Inserts `rows` in chunks of kChunkRows, one statement per chunk.
+template <typename RowT>
+Status InsertAll(store::Connection& conn, const char* table, const char* columns, std::size_t width,
+                 const std::vector<const RowT*>& rows, std::vector<std::string>& sql_by_size) {
+  std::vector<Value> params;
+  for (std::size_t i = 0; i < rows.size(); i += kChunkRows) {
+    const std::size_t n = std::min(kChunkRows, rows.size() - i);
+    if (sql_by_size.size() <= n) sql_by_size.resize(n + 1);
+    if (sql_by_size[n].empty()) sql_by_size[n] = InsertSql(table, columns, width, n);
+    params.clear();
+    params.reserve(n * width);
+    for (std::size_t j = 0; j < n; ++j) AddRow(params, *rows[i + j]);
+    auto done = conn.Exec(sql_by_size[n], params);
+    if (!done.ok()) return done.status();
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Pipeline::Pipeline(store::Database& db, Options options)
+    : db_(db), options_(options), writer_([this] { Run(); }) {}
+
+Pipeline::~Pipeline() { Stop(); }
+
+bool Pipeline::Submit(Batch batch, Done done) {
+  const std::size_t rows = batch.size();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || queued_rows_ + rows > options_.capacity) {
+      ++stats_.rejected;
+      return false;
+    }
+    queued_rows_ += rows;
+    queue_.push_back({std::move(batch), std::move(done)});
+  }
+  wake_.notify_one();
+  return true;
+}
+
+bool Pipeline::SubmitWait(Batch batch, Done done) {
+  const std::size_t rows = std::min(batch.size(), options_.capacity);
+  {
+    std::unique_lock lock(mu_);
+    space_.wait(lock, [&] { return stopping_ || queued_rows_ + rows <= options_.capacity; });
+    if (stopping_) return false;
+    queued_rows_ += batch.size();
+    queue_.push_back({std::move(batch), std::move(done)});
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void Pipeline::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !writer_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  space_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+Pipeline::Stats Pipeline::stats() const {
+  std::lock_guard lock(mu_);
+  Stats s = stats_;
+  s.queued_rows = queued_rows_;
+  return s;
+}
+
+Status Pipeline::Write(store::Connection& conn, std::deque<Item>& items) {
+  // Statements by row count, reused across transactions of this writer.
+  static thread_local std::vector<std::string> access_sql, event_sql;
+  static thread_local std::set<std::int64_t> known_days;
+  std::vector<const AccessRow*> access;
+  std::vector<const EventRow*> events;
+  std::set<std::int64_t> new_days;
+  for (const Item& it : items) {
+    for (const AccessRow& r : it.batch.access) {
+      access.push_back(&r);
+      if (!known_days.contains(r.day)) new_days.insert(r.day);
+    }
+    for (const EventRow& r : it.batch.events) events.push_back(&r);
+  }
+  store::Transaction tx(conn);
+  RETURN_IF_ERROR(tx.begin_status());
+  RETURN_IF_ERROR(InsertAll(conn, "request_log", kAccessColumns, kAccessWidth, access, access_sql));
+  RETURN_IF_ERROR(InsertAll(conn, "events", kEventColumns, kEventWidth, events, event_sql));
+  for (const Item& it : items) {
+    for (const BotHit& b : it.batch.bots) {
+      const Value p[] = {b.day, b.site, b.bot, b.hits};
+      auto done = conn.Exec(
+          "INSERT INTO bot_hits (day, site, bot, hits) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT (day, site, bot) DO UPDATE SET hits = bot_hits.hits + excluded.hits",
+          p);
+      if (!done.ok()) return done.status();
+    }
+  }
+  // The days whose salt and log key the retention job must destroy one day.
+  for (std::int64_t day : new_days) {
+    const Value p[] = {day};
+    auto done = conn.Exec("INSERT INTO log_days (day) VALUES ($1) ON CONFLICT (day) DO NOTHING", p);
+    if (!done.ok()) return done.status();
+  }
+  RETURN_IF_ERROR(tx.Commit());
+  known_days.insert(new_days.begin(), new_days.end());
+  return Status::Ok();
+}
+
+void Pipeline::Run() {
+  std::optional<store::PooledConnection> conn;
+  for (;;) {
+    std::deque<Item> items;
+    std::size_t rows = 0;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is written
+      while (!queue_.empty() &&
+             (items.empty() || rows + queue_.front().batch.size() <= options_.max_batch_rows)) {
+        rows += queue_.front().batch.size();
+        items.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+
+    Status s = Status::Ok();
+    if (!conn) {
+      auto acquired = db_.Acquire();
+      if (acquired.ok()) {
+        conn.emplace(std::move(*acquired));
+        // A 2xx promises the rows are on disk: fsync the WAL at every commit.
+        if ((*conn)->backend() == store::Backend::kSqlite) {
+          s = (*conn)->ExecScript("PRAGMA synchronous=FULL;");
+        }
+      } else {
+        s = acquired.status();
+      }
+    }
+    std::vector<Status> results(items.size(), s);
+    if (s.ok()) {
+      s = Write(**conn, items);
+      if (s.ok()) {
+        results.assign(items.size(), Status::Ok());
+      } else if (items.size() > 1) {
+        // One bad submission must not fail the others: write each alone.
+        for (std::size_t i = 0; i < items.size(); ++i) {
+          std::deque<Item> one;
+          one.push_back(std::move(items[i]));
+          results[i] = Write(**conn, one);
+          items[i] = std::move(one.front());
+        }
+      } else {
+        results[0] = s;
+      }
+      if (!s.ok()) {
+        spdlog::error("collection writer: {}", s.message());
+        conn.reset();  // a broken connection is not reused
+      }
+    }
+
+    std::uint64_t committed = 0, failed = 0;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (results[i].ok())
+        committed += items[i].batch.size();
+      else
+        ++failed;
+    }
+    {
+      std::lock_guard lock(mu_);
+      queued_rows_ -= rows;
+      stats_.committed_rows += committed;
+      stats_.failed += failed;
+      ++stats_.transactions;
+    }
+    space_.notify_all();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (items[i].done) items[i].done(results[i]);
+    }
+  }
+}
+
+}  // namespace yz::collect

@@ -1,0 +1,175 @@
+#include "collect/protector.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "collect/request_facts.h"
+
+namespace yz::collect {
+namespace {
+
+constexpr std::int64_t kDaySeconds = 86400;
+constexpr std::size_t kMaxName = 120;
+constexpr std::size_t kMaxSite = 253;
+
+std::int64_t DayOf(std::int64_t unix_seconds) {
+  std::int64_t d = unix_seconds / kDaySeconds;
+  return unix_seconds % kDaySeconds < 0 ? d - 1 : d;
+}
+
+std::int64_t Minute(std::int64_t unix_seconds) {
+  std::int64_t r = unix_seconds % 60;
+  return unix_seconds - (r < 0 ? r + 60 : r);
+}
+
+std::vector<std::string> RedactList(const privacy::Inventory& inventory) {
+  const privacy::FieldSpec* spec = inventory.Find("log.url_path");
+  return spec ? spec->redact_parameters : std::vector<std::string>{};
+}
+
+std::int64_t RetentionSeconds(const privacy::Inventory& inventory, std::string_view field) {
+  const privacy::FieldSpec* spec = inventory.Find(field);
+  return spec ? spec->retention.duration.count() : 0;
+}
+
+}  // namespace
+
+std::string SaltSubject(std::int64_t day) { return "visitor-salt:" + std::to_string(day); }
+std::string LogKeySubject(std::int64_t day) { return "log-day:" + std::to_string(day); }
+
+Protector::Protector(privacy::Gate& gate, const privacy::Inventory& inventory,
+                     crypto::Pseudonymizer& salts, std::function<std::int64_t()> now)
+    : gate_(gate),
+      redact_(RedactList(inventory)),
+      ip_full_seconds_(RetentionSeconds(inventory, "log.ip_full")),
+      salts_(salts),
+      now_(std::move(now)) {}
+
+void Protector::SetParser(const UserAgentParser* parser) {
+  parser_.store(parser, std::memory_order_release);
+}
+
+AgentFacts Protector::Agent(std::string_view user_agent) const {
+  AgentFacts f;
+  UserAgent ua;
+  if (const UserAgentParser* p = parser_.load(std::memory_order_acquire)) ua = p->Parse(user_agent);
+  f.browser = std::move(ua.browser.family);
+  f.browser_version = std::move(ua.browser.major);
+  f.os = std::move(ua.os.family);
+  f.os_version = std::move(ua.os.major);
+  f.device = std::move(ua.device.family);
+  if (auto bot = BotName(user_agent, ua)) {
+    f.bot = true;
+    f.bot_name = std::move(*bot);
+  }
+  return f;
+}
+
+std::optional<std::string> Protector::Visitor(std::int64_t day, std::string_view site,
+                                              const RequestFacts& r) {
+  // Plausible's input (site, IP, agent); a consented anonymous id replaces IP and
+  // agent, so a visitor whose network changes is still one visitor that day.
+  std::string input;
+  input.reserve(site.size() + r.ip.size() + r.user_agent.size() + 8);
+  input.append(site);
+  input += '\n';
+  if (!r.anonymous_id.empty()) {
+    input += "aid:";
+    input.append(r.anonymous_id);
+  } else {
+    input.append(r.ip);
+    input += '\n';
+    input.append(r.user_agent);
+  }
+  auto id = salts_.Id(day, input);
+  if (!id.ok()) return std::nullopt;  // the day's salt is destroyed: no pseudonym at all
+  return std::move(*id);
+}
+
+Result<AccessRow> Protector::Access(const RequestFacts& r, std::string_view source) {
+  AccessRow row;
+  row.request_id = std::string(r.request_id);
+  row.at = Minute(r.at);
+  row.day = DayOf(r.at);
+  row.source = std::string(source);
+  row.method = std::string(r.method.substr(0, 16));
+  row.path = RedactedTarget(r.path, r.query, r.route_params, redact_);
+  row.status = r.status;
+  row.agent = Agent(r.user_agent);
+  row.visitor = Visitor(row.day, r.site, r);
+  row.ip_prefix = TruncateIp(r.ip).value_or("unknown");
+  row.language = PrimaryLanguage(r.accept_language);
+  row.referrer_domain = UrlDomain(r.referer);
+  const std::string day_key = LogKeySubject(row.day);
+  // An imported line older than the full IP's retention keeps no full IP at all.
+  if (r.at >= now_() - ip_full_seconds_ && TruncateIp(r.ip)) {
+    ASSIGN_OR_RETURN(auto sealed, gate_.Seal(day_key, "log.ip_full", r.ip,
+                                             {"request_log", "ip_sealed", row.request_id}));
+    row.ip_sealed = std::move(sealed);
+  }
+  if (!r.account.empty()) {
+    ASSIGN_OR_RETURN(auto sealed, gate_.Seal(day_key, "log.account_link", r.account,
+                                             {"request_log", "account_sealed", row.request_id}));
+    row.account_sealed = std::move(sealed);
+  }
+  return row;
+}
+
+Status Protector::Events(const RequestFacts& r, std::span<const EventInput> events,
+                         std::string_view source, Batch& out) {
+  const std::int64_t now = now_();
+  const AgentFacts agent = Agent(r.user_agent);
+  const auto language = PrimaryLanguage(r.accept_language);
+  std::size_t first_event = out.events.size();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const EventInput& e = events[i];
+    auto bad = [&](std::string why) {
+      out.events.resize(first_event);
+      return InvalidArgument(events.size() > 1 ? "event " + std::to_string(i) + ": " + why : why);
+    };
+    if (e.name.empty() || e.name.size() > kMaxName) return bad("name must be 1 to 120 bytes");
+    if (e.site.empty() || e.site.size() > kMaxSite) return bad("domain must be 1 to 253 bytes");
+    auto path = RedactedUrlPath(e.url, redact_);
+    if (!path) return bad("url must be an absolute http(s) URL");
+    const std::int64_t at = e.at.value_or(r.at);
+    if (at > now + 3600 || at < now - 7 * kDaySeconds) {
+      return bad("timestamp must lie within the last 7 days");
+    }
+    const std::int64_t day = DayOf(at);
+    if (agent.bot) {
+      auto hit = std::find_if(out.bots.begin(), out.bots.end(), [&](const BotHit& b) {
+        return b.day == day && b.site == e.site && b.bot == agent.bot_name;
+      });
+      if (hit == out.bots.end()) {
+        out.bots.push_back({day, e.site, agent.bot_name, 0});
+        hit = out.bots.end() - 1;
+      }
+      ++hit->hits;
+      continue;
+    }
+    EventRow row;
+    row.at = Minute(at);
+    row.day = day;
+    row.source = std::string(source);
+    row.site = e.site;
+    row.name = e.name;
+    row.path = std::move(*path);
+    if (e.referrer) row.referrer_domain = UrlDomain(*e.referrer);
+    row.visitor = Visitor(day, e.site, r);
+    row.agent = agent;
+    row.language = language;
+    row.props = e.props;
+    out.events.push_back(std::move(row));
+  }
+  return Status::Ok();
+}
+
+std::unique_ptr<crypto::Pseudonymizer> PersistentSalts(crypto::Keystore& keys) {
+  // Today's and yesterday's salts (events arriving just after midnight); older
+  // ones are forgotten here and destroyed in the keystore by the retention job.
+  return std::make_unique<crypto::Pseudonymizer>(
+      &std::chrono::system_clock::now, 1,
+      [&keys](crypto::DayNumber day) { return keys.DataKey(SaltSubject(day)); });
+}
+
+}  // namespace yz::collect

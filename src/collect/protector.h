@@ -1,0 +1,113 @@
+// The protect half of collection (C2.1, issue 5 points 1 and 3): turns what a
+// request says into rows the pipeline may store, on the thread that parsed the
+// request. Every personal value is reduced the way the data inventory says:
+//  - visitor: keyed BLAKE2b of site, IP and user agent (or of the anonymous id,
+//    when the visitor consented to it) under the day's salt, as Plausible counts
+//    visitors. Salts are kept in the keystore (subject "visitor-salt:DAY"), so a
+//    restart keeps counting the same visitors; the retention job destroys each
+//    salt once the day after it has ended.
+//  - IP: /24 or /48 for statistics; the full IP sealed through the gate
+//    (log.ip_full) under the day's log key (keystore subject "log-day:DAY"),
+//    which the retention job destroys after log.ip_full's retention (7 days).
+//  - account: sealed the same way (log.account_link), when signed in.
+//  - path: values of the inventory's redact_parameters removed.
+//  - user agent: browser, OS (family and major version) and device family from
+//    uap-core's rules; bots are flagged with their name.
+//  - language: primary subtag; referrer: domain only; time: to the minute.
+//
+// Thread-safety: thread-safe (the parser, pseudonymizer and gate are).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "collect/records.h"
+#include "collect/user_agent.h"
+#include "core/status.h"
+#include "crypto/pseudonymizer.h"
+#include "privacy/gate.h"
+
+namespace yz::collect {
+
+// The keystore subjects of a day's visitor salt and log key.
+std::string SaltSubject(std::int64_t day);
+std::string LogKeySubject(std::int64_t day);
+
+// What a request says about its sender, before protection.
+struct RequestFacts {
+  std::int64_t at = 0;  // Unix seconds
+  std::string_view request_id;
+  std::string_view ip;  // client IP (X-Forwarded-For already resolved)
+  std::string_view user_agent;
+  std::string_view accept_language;
+  std::string_view referer;  // the Referer header
+  std::string_view method;
+  std::string_view path;
+  std::string_view query;
+  std::span<const std::pair<std::string, std::string>> route_params;
+  int status = 0;
+  std::string_view site;          // the Host the request was sent to
+  std::string_view account;       // signed-in account id, or empty
+  std::string_view anonymous_id;  // the yz_aid cookie when well formed, or empty
+};
+
+// An event as a tracker or the batch API sends it, before protection.
+struct EventInput {
+  std::string name;  // "pageview" or a custom name
+  std::string url;   // absolute URL of the page
+  std::string site;  // the site's domain as configured in the tracker
+  std::optional<std::string> referrer;
+  std::optional<std::string> props;  // JSON object of string values, already checked
+  std::optional<std::int64_t> at;    // batch only: when it happened (Unix seconds)
+};
+
+class Protector {
+ public:
+  // `salts` must persist its salts (PersistentSalts below) in the server; tests
+  // and the log importer may use an in-memory one. All references outlive this.
+  // `now` is the clock in Unix seconds: a row older than log.ip_full's retention
+  // (an imported old log) keeps no full IP at all.
+  Protector(privacy::Gate& gate, const privacy::Inventory& inventory, crypto::Pseudonymizer& salts,
+            std::function<std::int64_t()> now);
+
+  // The user-agent parser to use; until one is set (it loads in the background)
+  // agents are "Other" and only empty or obviously scripted agents count as bots.
+  void SetParser(const UserAgentParser* parser);
+
+  // The access-log row of a request. Errors only if sealing fails (keystore down).
+  Result<AccessRow> Access(const RequestFacts& request, std::string_view source = "web");
+
+  // The rows of tracker or batch events sent in one request: people's events
+  // become EventRows; a bot's become BotHits in `out` instead.
+  // InvalidArgument (naming the event's index) for an event whose url is not an
+  // absolute http(s) URL or whose name or site is empty.
+  Status Events(const RequestFacts& request, std::span<const EventInput> events,
+                std::string_view source, Batch& out);
+
+  AgentFacts Agent(std::string_view user_agent) const;
+
+ private:
+  std::optional<std::string> Visitor(std::int64_t day, std::string_view site,
+                                     const RequestFacts& request);
+
+  privacy::Gate& gate_;
+  std::vector<std::string> redact_;
+  std::int64_t ip_full_seconds_ = 0;  // log.ip_full's retention
+  crypto::Pseudonymizer& salts_;
+  std::function<std::int64_t()> now_;
+  std::atomic<const UserAgentParser*> parser_{nullptr};
+};
+
+// A Pseudonymizer whose salts live in the keystore (subject SaltSubject(day)),
+// so every process on the same keystore computes the same pseudonyms.
+std::unique_ptr<crypto::Pseudonymizer> PersistentSalts(crypto::Keystore& keys);
+
+}  // namespace yz::collect

@@ -1,0 +1,78 @@
+// What the collector keeps: access-log rows, web events and bot counts, each
+// already protected (pseudonymized, truncated, coarsened, sealed) by the time it
+// exists. These are the only shapes the pipeline writes (collect/pipeline.h);
+// migration 6 "collection" holds their tables.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace yz::collect {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// The user-agent facts every row carries (coarsened: family and major version).
+struct AgentFacts {
+  std::string browser = "Other";
+  std::optional<std::string> browser_version;  // major
+  std::string os = "Other";
+  std::optional<std::string> os_version;  // major
+  std::string device = "Other";
+  bool bot = false;
+  std::string bot_name;  // the crawler's name when bot
+};
+
+// One web or app request (C2.1).
+struct AccessRow {
+  std::string request_id;      // binds the seals below to this row
+  std::int64_t at = 0;         // Unix seconds, floored to the minute
+  std::int64_t day = 0;        // UTC day number of the request
+  std::string source = "web";  // web | import
+  std::string method;
+  std::string path;  // sensitive parameter values removed
+  int status = 0;
+  std::optional<std::string> visitor;  // daily pseudonym
+  std::string ip_prefix;               // /24 or /48
+  std::optional<Bytes> ip_sealed;      // full IP under the day's log key
+  AgentFacts agent;
+  std::optional<std::string> language;
+  std::optional<std::string> referrer_domain;
+  std::optional<Bytes> account_sealed;  // account id under the day's log key
+};
+
+// One analytics event (a page view or a custom event).
+struct EventRow {
+  std::int64_t at = 0;
+  std::int64_t day = 0;
+  std::string source;  // tracker | batch
+  std::string site;
+  std::string name;
+  std::string path;
+  std::optional<std::string> referrer_domain;
+  std::optional<std::string> visitor;
+  AgentFacts agent;
+  std::optional<std::string> language;
+  std::optional<std::string> props;  // JSON object text
+};
+
+// Events from bots: counted, never stored as visits.
+struct BotHit {
+  std::int64_t day = 0;
+  std::string site;
+  std::string bot;
+  std::int64_t hits = 0;
+};
+
+// What one submission writes, atomically.
+struct Batch {
+  std::vector<AccessRow> access;
+  std::vector<EventRow> events;
+  std::vector<BotHit> bots;
+  std::size_t size() const { return access.size() + events.size() + bots.size(); }
+};
+
+}  // namespace yz::collect

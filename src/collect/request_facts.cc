@@ -1,0 +1,189 @@
+#include "collect/request_facts.h"
+
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
+#include <boost/url/parse.hpp>
+#include <cctype>
+
+namespace yz::collect {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::size_t kMaxTarget = 512;
+
+char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return Lower(x) == Lower(y); });
+}
+
+bool Redacted(std::string_view name, std::span<const std::string> redact) {
+  return std::any_of(redact.begin(), redact.end(),
+                     [&](const std::string& r) { return IEquals(name, r); });
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = Lower(c);
+  return out;
+}
+
+// Cuts at a UTF-8 character boundary at most `limit` bytes long.
+void Cap(std::string& s, std::size_t limit) {
+  if (s.size() <= limit) return;
+  std::size_t n = limit;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  s.resize(n);
+}
+
+// The query with the values of redacted names emptied; parameters kept in order.
+void AppendQuery(std::string& out, std::string_view query, std::span<const std::string> redact) {
+  if (query.empty()) return;
+  out += '?';
+  bool first = true;
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    std::size_t eq = pair.find('=');
+    std::string_view name = pair.substr(0, eq);
+    if (!first) out += '&';
+    first = false;
+    if (eq != std::string_view::npos && Redacted(name, redact)) {
+      out.append(name);
+      out += '=';
+    } else {
+      out.append(pair);
+    }
+  }
+}
+
+constexpr std::string_view kCrawlerWords[] = {"bot",           "crawl",
+                                              "spider",        "slurp",
+                                              "curl/",         "wget/",
+                                              "libwww",        "python-requests",
+                                              "python-urllib", "go-http-client",
+                                              "java/",         "httpclient",
+                                              "scrapy",        "facebookexternalhit",
+                                              "axios/"};
+
+}  // namespace
+
+std::optional<std::string> TruncateIp(std::string_view ip) {
+  boost::system::error_code ec;
+  auto a = asio::ip::make_address(std::string(ip), ec);
+  if (ec) return std::nullopt;
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  }
+  if (a.is_v4()) {
+    auto b = a.to_v4().to_bytes();
+    b[3] = 0;
+    return asio::ip::address_v4(b).to_string() + "/24";
+  }
+  auto b = a.to_v6().to_bytes();
+  std::fill(b.begin() + 6, b.end(), 0);
+  return asio::ip::address_v6(b).to_string() + "/48";
+}
+
+std::optional<std::string> PrimaryLanguage(std::string_view header) {
+  std::size_t i = 0;
+  while (i < header.size() && header[i] == ' ') ++i;
+  std::size_t j = i;
+  while (j < header.size() && std::isalpha(static_cast<unsigned char>(header[j]))) ++j;
+  std::size_t n = j - i;
+  if (n < 2 || n > 3) return std::nullopt;
+  // The subtag must end the range: '-', ';', ',', a blank or the end.
+  if (j < header.size() && header[j] != '-' && header[j] != ';' && header[j] != ',' &&
+      header[j] != ' ') {
+    return std::nullopt;
+  }
+  return ToLower(header.substr(i, n));
+}
+
+std::optional<std::string> UrlDomain(std::string_view url) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) return std::nullopt;
+  std::string scheme = ToLower(u->scheme());
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  std::string host = ToLower(u->encoded_host());
+  if (host.empty()) return std::nullopt;
+  if (host.starts_with("www.")) host.erase(0, 4);
+  Cap(host, 253);
+  return host;
+}
+
+std::string RedactedTarget(std::string_view path, std::string_view query,
+                           std::span<const std::pair<std::string, std::string>> route_params,
+                           std::span<const std::string> redact) {
+  std::string out;
+  out.reserve(path.size() + query.size() + 1);
+  // Walk the segments; one a redacted route parameter captured becomes "{name}".
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      out += '/';
+      ++i;
+      continue;
+    }
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    std::string_view seg = path.substr(i, j - i);
+    const std::pair<std::string, std::string>* captured = nullptr;
+    for (const auto& p : route_params) {
+      if (p.second == seg && Redacted(p.first, redact)) captured = &p;
+    }
+    if (captured) {
+      out += '{';
+      out += captured->first;
+      out += '}';
+    } else {
+      out.append(seg);
+    }
+    i = j;
+  }
+  if (out.empty()) out.push_back('/');
+  AppendQuery(out, query, redact);
+  Cap(out, kMaxTarget);
+  return out;
+}
+
+std::optional<std::string> RedactedUrlPath(std::string_view url,
+                                           std::span<const std::string> redact) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) {
+    // Trackers in hash-routing apps send fragments; those are never kept.
+    auto hash = url.find('#');
+    if (hash == std::string_view::npos) return std::nullopt;
+    u = boost::urls::parse_absolute_uri(url.substr(0, hash));
+    if (!u) return std::nullopt;
+  }
+  std::string scheme = ToLower(u->scheme());
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  return RedactedTarget(u->encoded_path(), u->encoded_query(), {}, redact);
+}
+
+std::optional<std::string> BotName(std::string_view user_agent, const UserAgent& parsed) {
+  if (user_agent.find_first_not_of(" \t") == std::string_view::npos) return "(no user agent)";
+  if (IsBot(parsed)) return parsed.browser.family != "Other" ? parsed.browser.family : "Spider";
+  std::string lower = ToLower(user_agent.substr(0, 512));
+  for (std::string_view w : kCrawlerWords) {
+    if (lower.find(w) != std::string::npos) {
+      // Name it by the product token that carries the word, when there is one.
+      std::size_t at = lower.find(w);
+      std::size_t start = lower.find_last_of(" (;", at);
+      start = start == std::string::npos ? 0 : start + 1;
+      std::size_t end = lower.find_first_of(" ;)/", at);
+      std::string name(
+          user_agent.substr(start, (end == std::string::npos ? lower.size() : end) - start));
+      if (name.empty() || name.size() > 64) name = std::string(w);
+      return name;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace yz::collect

@@ -1,0 +1,49 @@
+// Pure functions that reduce what a request says to what the access log may keep
+// (C2.1): a truncated IP, a primary language, a referrer's domain, a path without
+// sensitive values, and whether the sender is a bot.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "collect/user_agent.h"
+
+namespace yz::collect {
+
+// The network of `ip`: "203.0.113.0/24" for IPv4 (and IPv4-mapped IPv6),
+// "2001:db8:1::/48" for IPv6. nullopt if `ip` is not an address.
+std::optional<std::string> TruncateIp(std::string_view ip);
+
+// The primary language subtag of the first range in an Accept-Language header,
+// lower case ("zh-CN,zh;q=0.9" -> "zh"); nullopt if absent, "*" or malformed.
+std::optional<std::string> PrimaryLanguage(std::string_view accept_language);
+
+// The host of an absolute http(s) URL, lower case, without port or "www.";
+// nullopt for anything else (relative, other schemes, empty).
+std::optional<std::string> UrlDomain(std::string_view url);
+
+// `path` and `query` as the log keeps them: the value of every query parameter
+// whose name is in `redact` (case-insensitive) becomes empty ("q=" stays, so the
+// log still shows a search happened); a path segment that a route parameter
+// named in `redact` captured becomes "{name}"; at most 512 bytes.
+std::string RedactedTarget(std::string_view path, std::string_view query,
+                           std::span<const std::pair<std::string, std::string>> route_params,
+                           std::span<const std::string> redact);
+
+// The path and query of an absolute URL (what a tracker reports), redacted as
+// above; "/" when the URL has no path. nullopt when `url` is not a URL.
+std::optional<std::string> RedactedUrlPath(std::string_view url,
+                                           std::span<const std::string> redact);
+
+// The bot's name if `user_agent` is a crawler, a script or empty: uap-core's
+// "Spider" device, or a known crawler word (bot, crawl, spider, curl, wget,
+// python-requests...). nullopt for people's browsers.
+std::optional<std::string> BotName(std::string_view user_agent, const UserAgent& parsed);
+
+}  // namespace yz::collect

@@ -1,0 +1,80 @@
+#include "collect/retention.h"
+
+#include "collect/protector.h"
+
+namespace yz::collect {
+namespace {
+
+constexpr std::int64_t kDaySeconds = 86400;
+
+std::int64_t Seconds(const privacy::Inventory& inventory, std::string_view field) {
+  const privacy::FieldSpec* spec = inventory.Find(field);
+  return spec ? spec->retention.duration.count() : 0;
+}
+
+std::int64_t FloorDay(std::int64_t t) {
+  return t >= 0 ? t / kDaySeconds : (t - kDaySeconds + 1) / kDaySeconds;
+}
+
+}  // namespace
+
+Retention::Retention(store::Database& db, privacy::Gate& gate, const privacy::Inventory& inventory,
+                     std::function<std::int64_t()> now)
+    : db_(db),
+      gate_(gate),
+      ip_full_seconds_(Seconds(inventory, "log.ip_full")),
+      access_seconds_(Seconds(inventory, "log.request_time")),
+      event_seconds_(Seconds(inventory, "log.url_path")),
+      now_(std::move(now)) {}
+
+Result<RetentionReport> Retention::Run() {
+  RetentionReport report;
+  const std::int64_t now = now_();
+  const std::int64_t today = FloorDay(now);
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+
+  // A day's rows are all older than the retention once the day's end is.
+  const std::int64_t last_key_day = FloorDay(now - ip_full_seconds_) - 1;
+  const store::Value key_params[] = {last_key_day};
+  ASSIGN_OR_RETURN(auto key_days,
+                   conn->Query("SELECT day FROM log_days WHERE key_destroyed_at IS NULL "
+                               "AND day <= $1 ORDER BY day",
+                               key_params));
+  for (const auto& row : key_days) {
+    const std::int64_t day = row.Int(0);
+    RETURN_IF_ERROR(gate_.Erase(LogKeySubject(day)));
+    const store::Value p[] = {day, now};
+    RETURN_IF_ERROR(conn->Exec("UPDATE request_log SET ip_sealed = NULL, account_sealed = NULL "
+                               "WHERE day = $1",
+                               std::span(p, 1))
+                        .status());
+    RETURN_IF_ERROR(
+        conn->Exec("UPDATE log_days SET key_destroyed_at = $2 WHERE day = $1", p).status());
+    ++report.keys_destroyed;
+  }
+
+  // The salt of day D serves D and the first hours of D+1; gone once D+1 ended.
+  const store::Value salt_params[] = {today - 2};
+  ASSIGN_OR_RETURN(auto salt_days,
+                   conn->Query("SELECT day FROM log_days WHERE salt_destroyed_at IS NULL "
+                               "AND day <= $1 ORDER BY day",
+                               salt_params));
+  for (const auto& row : salt_days) {
+    const std::int64_t day = row.Int(0);
+    RETURN_IF_ERROR(gate_.Erase(SaltSubject(day)));
+    const store::Value p[] = {day, now};
+    RETURN_IF_ERROR(
+        conn->Exec("UPDATE log_days SET salt_destroyed_at = $2 WHERE day = $1", p).status());
+    ++report.salts_destroyed;
+  }
+
+  const store::Value access_cut[] = {now - access_seconds_};
+  ASSIGN_OR_RETURN(report.access_rows_deleted,
+                   conn->Exec("DELETE FROM request_log WHERE at < $1", access_cut));
+  const store::Value event_cut[] = {now - event_seconds_};
+  ASSIGN_OR_RETURN(report.events_deleted,
+                   conn->Exec("DELETE FROM events WHERE at < $1", event_cut));
+  return report;
+}
+
+}  // namespace yz::collect

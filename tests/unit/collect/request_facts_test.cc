@@ -1,0 +1,85 @@
+// What the access log keeps of a request (C2.1): truncated IPs, the primary
+// language, the referrer's domain, paths without sensitive values, bots.
+#include "collect/request_facts.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace yz::collect {
+namespace {
+
+const std::vector<std::string> kRedact = {"token", "code", "q", "email"};
+
+TEST(TruncateIp, KeepsTheNetworkOnly) {  // C2.1
+  EXPECT_EQ(TruncateIp("203.0.113.77"), "203.0.113.0/24");
+  EXPECT_EQ(TruncateIp("::ffff:198.51.100.9"), "198.51.100.0/24");
+  EXPECT_EQ(TruncateIp("2001:db8:abcd:12:3456:789a:bcde:f012"), "2001:db8:abcd::/48");
+  EXPECT_EQ(TruncateIp("::1"), "::/48");
+  EXPECT_EQ(TruncateIp("not an ip"), std::nullopt);
+  EXPECT_EQ(TruncateIp(""), std::nullopt);
+}
+
+TEST(PrimaryLanguage, FirstRangesPrimarySubtag) {  // C2.1
+  EXPECT_EQ(PrimaryLanguage("zh-CN,zh;q=0.9,en;q=0.8"), "zh");
+  EXPECT_EQ(PrimaryLanguage("EN-us"), "en");
+  EXPECT_EQ(PrimaryLanguage(" fr;q=1"), "fr");
+  EXPECT_EQ(PrimaryLanguage("*"), std::nullopt);
+  EXPECT_EQ(PrimaryLanguage(""), std::nullopt);
+  EXPECT_EQ(PrimaryLanguage("x"), std::nullopt);
+  EXPECT_EQ(PrimaryLanguage("english"), std::nullopt);
+  EXPECT_EQ(PrimaryLanguage("zh_CN"), std::nullopt);
+}
+
+TEST(UrlDomain, HostOnly) {  // C2.1
+  EXPECT_EQ(UrlDomain("https://www.Baidu.com/s?wd=secret"), "baidu.com");
+  EXPECT_EQ(UrlDomain("http://news.example.cn:8080/a/b"), "news.example.cn");
+  EXPECT_EQ(UrlDomain("android-app://com.tencent.mm"), std::nullopt);
+  EXPECT_EQ(UrlDomain("/relative"), std::nullopt);
+  EXPECT_EQ(UrlDomain(""), std::nullopt);
+}
+
+TEST(RedactedTarget, RemovesSensitiveValuesOnly) {  // C2.1
+  EXPECT_EQ(RedactedTarget("/search", "q=%E6%B0%B8%E5%B7%9E&page=2", {}, kRedact),
+            "/search?q=&page=2");
+  EXPECT_EQ(RedactedTarget("/login", "next=%2Fa&EMAIL=a%40b.cn", {}, kRedact),
+            "/login?next=%2Fa&EMAIL=");
+  EXPECT_EQ(RedactedTarget("/", "", {}, kRedact), "/");
+  EXPECT_EQ(RedactedTarget("", "", {}, kRedact), "/");
+  // A path segment a route captured under a sensitive name.
+  const std::vector<std::pair<std::string, std::string>> params = {{"token", "s3cr3tT0ken"}};
+  EXPECT_EQ(RedactedTarget("/guardian/s3cr3tT0ken/consent", "", params, kRedact),
+            "/guardian/{token}/consent");
+  const std::vector<std::pair<std::string, std::string>> harmless = {{"n", "3"}};
+  EXPECT_EQ(RedactedTarget("/privacy/versions/3", "", harmless, kRedact), "/privacy/versions/3");
+  // Bounded.
+  EXPECT_LE(RedactedTarget("/" + std::string(4000, 'a'), "", {}, kRedact).size(), 512u);
+}
+
+TEST(RedactedUrlPath, FromTrackerUrls) {  // C2.1
+  EXPECT_EQ(RedactedUrlPath("https://site.example/products?q=bearing&token=x#top", kRedact),
+            "/products?q=&token=");
+  EXPECT_EQ(RedactedUrlPath("https://site.example", kRedact), "/");
+  EXPECT_EQ(RedactedUrlPath("not a url", kRedact), std::nullopt);
+  EXPECT_EQ(RedactedUrlPath("ftp://site.example/a", kRedact), std::nullopt);
+}
+
+TEST(BotName, CrawlersScriptsAndEmptyAgents) {  // C2.1 point 3
+  UserAgent spider;
+  spider.device.family = "Spider";
+  spider.browser.family = "Googlebot";
+  EXPECT_EQ(BotName("Mozilla/5.0 (compatible; Googlebot/2.1)", spider), "Googlebot");
+  UserAgent plain;
+  EXPECT_EQ(BotName("", plain), "(no user agent)");
+  EXPECT_EQ(BotName("curl/8.1.2", plain), "curl");
+  EXPECT_EQ(BotName("python-requests/2.31", plain), "python-requests");
+  EXPECT_TRUE(BotName("Mozilla/5.0 (compatible; Baiduspider/2.0)", plain).has_value());
+  EXPECT_EQ(BotName("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like "
+                    "Gecko) Chrome/120.0.0.0 Safari/537.36",
+                    plain),
+            std::nullopt);
+}
+
+}  // namespace
+}  // namespace yz::collect
