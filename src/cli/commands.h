@@ -27,5 +27,7 @@ void AddPolicy(CLI::App& app, std::function<int()>& run);
 void AddKeys(CLI::App& app, std::function<int()>& run);
 void AddOutbox(CLI::App& app, std::function<int()>& run);
 void AddParseUa(CLI::App& app, std::function<int()>& run);
+void AddImportLog(CLI::App& app, std::function<int()>& run);
+void AddReleases(CLI::App& app, std::function<int()>& run);
 
 }  // namespace yz::cli

@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
   yz::cli::AddKeys(app, run);
   yz::cli::AddOutbox(app, run);
   yz::cli::AddParseUa(app, run);
+  yz::cli::AddImportLog(app, run);
+  yz::cli::AddReleases(app, run);
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 2;
 }

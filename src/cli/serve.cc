@@ -12,10 +12,14 @@
 #include "accounts/notifier.h"
 #include "cli/commands.h"
 #include "cli/privacy_setup.h"
+#include "collect/devices.h"
+#include "collect/pipeline.h"
+#include "collect/protector.h"
 #include "collect/user_agent.h"
 #include "core/log.h"
 #include "store/database.h"
 #include "store/migrations.h"
+#include "web/event_api.h"
 #include "web/metrics.h"
 #include "web/notice.h"
 #include "web/routes.h"
@@ -94,17 +98,23 @@ int Serve(const ConfigFlags& flags) {
   // Session and login browser labels come from uap-core's rules, which take about half
   // a second to compile: they load beside the server, and until then (or if the rules
   // are missing) the small built-in table answers.
+  // Collection (C2.1): requests and events are protected on the I/O threads and
+  // written in batches by one writer; salts live in the keystore beside the keys.
+  auto salts = collect::PersistentSalts(*(*privacy)->keys.keystore);
+  collect::Protector protector(gate, *(*privacy)->inventory, *salts, now);
   std::unique_ptr<collect::UserAgentParser> ua_rules;
   std::atomic<const collect::UserAgentParser*> ua_parser{nullptr};
-  std::jthread ua_loader([&ua_rules, &ua_parser] {
+  std::jthread ua_loader([&ua_rules, &ua_parser, &protector] {
     auto loaded = collect::UserAgentParser::Load();
     if (!loaded.ok()) {
       spdlog::warn("user-agent rules not loaded ({}); sessions use a small built-in table",
                    loaded.status().message());
+      protector.SetParser(nullptr);
       return;
     }
     ua_rules = std::move(*loaded);
     ua_parser.store(ua_rules.get(), std::memory_order_release);
+    protector.SetParser(ua_rules.get());
   });
   settings.browser_label = [&ua_parser](std::string_view user_agent) -> std::string {
     const collect::UserAgentParser* parser = ua_parser.load(std::memory_order_acquire);
@@ -114,8 +124,26 @@ int Serve(const ConfigFlags& flags) {
     return b.major ? b.family + " " + *b.major : b.family;
   };
   accounts::AccountService account_service(**db, gate, consents, **notifier, settings, now);
+  // Devices (C2.2): install ids are known only by a keyed hash under a key derived
+  // from the blind-index root.
+  auto blind_root = (*privacy)->keys.dir.BlindRoot();
+  if (!blind_root.ok()) {
+    spdlog::critical("cannot read the blind-index key: {}", blind_root.status().message());
+    return 1;
+  }
+  collect::DeviceService devices(**db, gate, consents, *(*privacy)->inventory,
+                                 collect::DeriveInstallIdKey(*blind_root), settings.policy_version,
+                                 now);
   web::App app{**db, metrics, notices, gate, consents, account_service, settings.policy_version};
+  app.devices = &devices;
+  collect::Pipeline pipeline(**db);
+  app.protector = &protector;
+  app.pipeline = &pipeline;
   router = web::BuildRoutes(app);
+  server.OnResponse(web::AccessLogHook(app));
+  // The writer outlives the connections: everything answered 2xx is committed
+  // before serve returns.
+  server.OnDrained([&pipeline] { pipeline.Stop(); });
   // Tests and scripts wait for this exact line on stdout.
   std::cout << "listening on http://" << host << ":" << server.port() << std::endl;
   spdlog::info("serving on {}:{} with {} I/O thread(s), {} worker(s), database {}", host,

@@ -11,6 +11,7 @@ namespace {
 constexpr std::int64_t kDaySeconds = 86400;
 constexpr std::size_t kMaxName = 120;
 constexpr std::size_t kMaxSite = 253;
+constexpr std::string_view kEngagement = "engagement";
 
 std::int64_t DayOf(std::int64_t unix_seconds) {
   std::int64_t d = unix_seconds / kDaySeconds;
@@ -47,6 +48,7 @@ Protector::Protector(privacy::Gate& gate, const privacy::Inventory& inventory,
 
 void Protector::SetParser(const UserAgentParser* parser) {
   parser_.store(parser, std::memory_order_release);
+  settled_.store(true, std::memory_order_release);
 }
 
 AgentFacts Protector::Agent(std::string_view user_agent) const {
@@ -136,6 +138,9 @@ Status Protector::Events(const RequestFacts& r, std::span<const EventInput> even
       return bad("timestamp must lie within the last 7 days");
     }
     const std::int64_t day = DayOf(at);
+    // The tracker's engagement pings (time on page, scroll depth) are answered
+    // and not kept: yzcloud does not measure how long anyone reads.
+    if (e.name == kEngagement) continue;
     if (agent.bot) {
       auto hit = std::find_if(out.bots.begin(), out.bots.end(), [&](const BotHit& b) {
         return b.day == day && b.site == e.site && b.bot == agent.bot_name;

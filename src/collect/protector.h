@@ -80,13 +80,18 @@ class Protector {
 
   // The user-agent parser to use; until one is set (it loads in the background)
   // agents are "Other" and only empty or obviously scripted agents count as bots.
+  // Null: the rules could not be loaded, and never will be (agents stay "Other").
   void SetParser(const UserAgentParser* parser);
+  // False until SetParser was called: /readyz waits for it, so that no row is
+  // written with "Other" only because the rules were still compiling.
+  bool parser_settled() const { return settled_.load(std::memory_order_acquire); }
 
   // The access-log row of a request. Errors only if sealing fails (keystore down).
   Result<AccessRow> Access(const RequestFacts& request, std::string_view source = "web");
 
   // The rows of tracker or batch events sent in one request: people's events
-  // become EventRows; a bot's become BotHits in `out` instead.
+  // become EventRows; a bot's become BotHits in `out` instead; the tracker's
+  // "engagement" pings (time on page) are checked and dropped.
   // InvalidArgument (naming the event's index) for an event whose url is not an
   // absolute http(s) URL or whose name or site is empty.
   Status Events(const RequestFacts& request, std::span<const EventInput> events,
@@ -104,6 +109,7 @@ class Protector {
   crypto::Pseudonymizer& salts_;
   std::function<std::int64_t()> now_;
   std::atomic<const UserAgentParser*> parser_{nullptr};
+  std::atomic<bool> settled_{false};
 };
 
 // A Pseudonymizer whose salts live in the keystore (subject SaltSubject(day)),

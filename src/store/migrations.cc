@@ -315,6 +315,288 @@ CREATE TABLE guardian_links (
 );
 CREATE INDEX guardian_links_by_account ON guardian_links (account);
 )sql"},
+    {6, "collection",
+     // SQLite
+     R"sql(
+-- C2.1 the access log (request_log; access_log above records reads of personal
+-- data): one row per web or app request, already protected by the
+-- collector (collect/protector.h). No column holds a full IP or an account id in
+-- the clear: both are sealed under the per-day log key (keystore subject
+-- "log-day:N"), destroyed by the retention job. request_id binds the seals.
+CREATE TABLE request_log (
+  id              INTEGER PRIMARY KEY,
+  request_id      TEXT NOT NULL,
+  at              INTEGER NOT NULL,  -- Unix seconds, floored to the minute
+  day             INTEGER NOT NULL,  -- UTC day number: the salt and key day
+  source          TEXT NOT NULL,    -- web | import
+  method          TEXT NOT NULL,
+  path            TEXT NOT NULL,    -- sensitive parameter values removed
+  status          INTEGER NOT NULL,
+  visitor         TEXT,             -- daily-salted pseudonym
+  ip_prefix       TEXT NOT NULL,    -- /24 or /48
+  ip_sealed       BLOB,             -- NULL once past the full IP's retention
+  browser         TEXT NOT NULL,
+  browser_version TEXT,
+  os              TEXT NOT NULL,
+  os_version      TEXT,
+  device          TEXT NOT NULL,
+  language        TEXT,
+  referrer_domain TEXT,
+  bot             INTEGER NOT NULL,
+  account_sealed  BLOB
+) STRICT;
+CREATE INDEX request_log_by_day ON request_log (day);
+-- C2.1/C3.4 web events (the Plausible tracker, the batch API); bots never land here.
+CREATE TABLE events (
+  id              INTEGER PRIMARY KEY,
+  at              INTEGER NOT NULL,
+  day             INTEGER NOT NULL,
+  source          TEXT NOT NULL,    -- tracker | batch
+  site            TEXT NOT NULL,
+  name            TEXT NOT NULL,
+  path            TEXT NOT NULL,
+  referrer_domain TEXT,
+  visitor         TEXT,
+  browser         TEXT NOT NULL,
+  browser_version TEXT,
+  os              TEXT NOT NULL,
+  os_version      TEXT,
+  device          TEXT NOT NULL,
+  language        TEXT,
+  props           TEXT              -- JSON object of string values, or NULL
+) STRICT;
+CREATE INDEX events_by_site_day ON events (site, day);
+-- Bots and crawlers, counted apart from visitors.
+CREATE TABLE bot_hits (
+  day  INTEGER NOT NULL,
+  site TEXT NOT NULL,
+  bot  TEXT NOT NULL,
+  hits INTEGER NOT NULL,
+  PRIMARY KEY (day, site, bot)
+) STRICT;
+-- Days that have a visitor salt and a log key in the keystore, and when the
+-- retention job destroyed each.
+CREATE TABLE log_days (
+  day                INTEGER PRIMARY KEY,
+  salt_destroyed_at  INTEGER,
+  key_destroyed_at   INTEGER
+) STRICT;
+)sql",
+     // PostgreSQL
+     R"sql(
+-- C2.1 the access log (request_log; access_log above records reads of personal
+-- data): one row per web or app request, already protected by the
+-- collector (collect/protector.h). No column holds a full IP or an account id in
+-- the clear: both are sealed under the per-day log key (keystore subject
+-- "log-day:N"), destroyed by the retention job. request_id binds the seals.
+CREATE TABLE request_log (
+  id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  request_id      TEXT NOT NULL,
+  at              BIGINT NOT NULL,  -- Unix seconds, floored to the minute
+  day             BIGINT NOT NULL,  -- UTC day number: the salt and key day
+  source          TEXT NOT NULL,    -- web | import
+  method          TEXT NOT NULL,
+  path            TEXT NOT NULL,    -- sensitive parameter values removed
+  status          BIGINT NOT NULL,
+  visitor         TEXT,             -- daily-salted pseudonym
+  ip_prefix       TEXT NOT NULL,    -- /24 or /48
+  ip_sealed       BYTEA,             -- NULL once past the full IP's retention
+  browser         TEXT NOT NULL,
+  browser_version TEXT,
+  os              TEXT NOT NULL,
+  os_version      TEXT,
+  device          TEXT NOT NULL,
+  language        TEXT,
+  referrer_domain TEXT,
+  bot             BIGINT NOT NULL,
+  account_sealed  BYTEA
+);
+CREATE INDEX request_log_by_day ON request_log (day);
+-- C2.1/C3.4 web events (the Plausible tracker, the batch API); bots never land here.
+CREATE TABLE events (
+  id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at              BIGINT NOT NULL,
+  day             BIGINT NOT NULL,
+  source          TEXT NOT NULL,    -- tracker | batch
+  site            TEXT NOT NULL,
+  name            TEXT NOT NULL,
+  path            TEXT NOT NULL,
+  referrer_domain TEXT,
+  visitor         TEXT,
+  browser         TEXT NOT NULL,
+  browser_version TEXT,
+  os              TEXT NOT NULL,
+  os_version      TEXT,
+  device          TEXT NOT NULL,
+  language        TEXT,
+  props           TEXT              -- JSON object of string values, or NULL
+);
+CREATE INDEX events_by_site_day ON events (site, day);
+-- Bots and crawlers, counted apart from visitors.
+CREATE TABLE bot_hits (
+  day  BIGINT NOT NULL,
+  site TEXT NOT NULL,
+  bot  TEXT NOT NULL,
+  hits BIGINT NOT NULL,
+  PRIMARY KEY (day, site, bot)
+);
+-- Days that have a visitor salt and a log key in the keystore, and when the
+-- retention job destroyed each.
+CREATE TABLE log_days (
+  day                BIGINT PRIMARY KEY,
+  salt_destroyed_at  BIGINT,
+  key_destroyed_at   BIGINT
+);
+)sql"},
+    {7, "devices",
+     // SQLite
+     R"sql(
+-- C2.2 devices. No column holds an install id: a device is the keyed BLAKE2b of
+-- its install id (collect/devices.h); its gate subject is "device:" || device.
+-- IMEI and MAC rest in personal_values (sealed, blind-indexed) through the gate.
+CREATE TABLE devices (
+  device          TEXT PRIMARY KEY,
+  os              TEXT NOT NULL,     -- android | ios | harmonyos | ... | other
+  os_version      TEXT NOT NULL,     -- major
+  app_version     TEXT NOT NULL,     -- major.minor
+  hardware_model  TEXT NOT NULL,
+  first_seen      INTEGER NOT NULL,  -- Unix seconds, floored to the minute
+  last_seen       INTEGER NOT NULL,
+  installed_at    INTEGER,
+  uninstalled_at  INTEGER
+) STRICT;
+CREATE INDEX devices_by_last_seen ON devices (last_seen);
+-- Lifecycle events: install | activate | update | uninstall.
+CREATE TABLE device_events (
+  id              INTEGER PRIMARY KEY,
+  device          TEXT NOT NULL,
+  type            TEXT NOT NULL,
+  at              INTEGER NOT NULL,  -- Unix seconds, floored to the minute
+  day             INTEGER NOT NULL,
+  os              TEXT NOT NULL,
+  os_version      TEXT NOT NULL,
+  app_version     TEXT NOT NULL,
+  hardware_model  TEXT NOT NULL
+) STRICT;
+CREATE INDEX device_events_by_at ON device_events (at);
+-- Update check-ins; device is NULL when the app sent no install id.
+CREATE TABLE update_checks (
+  id              INTEGER PRIMARY KEY,
+  at              INTEGER NOT NULL,
+  day             INTEGER NOT NULL,
+  platform        TEXT NOT NULL,
+  channel         TEXT NOT NULL,
+  app_version     TEXT NOT NULL,     -- major.minor
+  device          TEXT
+) STRICT;
+CREATE INDEX update_checks_by_at ON update_checks (at);
+-- Precise points, with consent only: "lat,lon" sealed under the device's data key,
+-- bound to (device_locations, point, id); deleted at expires_at (24 h).
+CREATE TABLE device_locations (
+  id              TEXT PRIMARY KEY,  -- random, known before the point is sealed
+  device          TEXT NOT NULL,
+  point           BLOB NOT NULL,
+  at              INTEGER NOT NULL,
+  expires_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX device_locations_by_device ON device_locations (device, at);
+CREATE INDEX device_locations_by_expiry ON device_locations (expires_at);
+-- Geohash cells (precision 6, about 1 km), with consent only: one row per device,
+-- cell and day.
+CREATE TABLE device_cells (
+  day             INTEGER NOT NULL,
+  geohash         TEXT NOT NULL,
+  device          TEXT NOT NULL,
+  PRIMARY KEY (day, geohash, device)
+) STRICT;
+CREATE INDEX device_cells_by_device ON device_cells (device);
+-- App releases published with `yzcloud releases add` (no personal data).
+CREATE TABLE app_releases (
+  id              INTEGER PRIMARY KEY,
+  platform        TEXT NOT NULL,
+  channel         TEXT NOT NULL,
+  version         TEXT NOT NULL,
+  required        INTEGER NOT NULL,
+  min_supported   TEXT,
+  url             TEXT NOT NULL,
+  published_at    INTEGER NOT NULL,
+  UNIQUE (platform, channel, version)
+) STRICT;
+)sql",
+     // PostgreSQL
+     R"sql(
+-- C2.2 devices. No column holds an install id: a device is the keyed BLAKE2b of
+-- its install id (collect/devices.h); its gate subject is "device:" || device.
+-- IMEI and MAC rest in personal_values (sealed, blind-indexed) through the gate.
+CREATE TABLE devices (
+  device          TEXT PRIMARY KEY,
+  os              TEXT NOT NULL,     -- android | ios | harmonyos | ... | other
+  os_version      TEXT NOT NULL,     -- major
+  app_version     TEXT NOT NULL,     -- major.minor
+  hardware_model  TEXT NOT NULL,
+  first_seen      BIGINT NOT NULL,  -- Unix seconds, floored to the minute
+  last_seen       BIGINT NOT NULL,
+  installed_at    BIGINT,
+  uninstalled_at  BIGINT
+);
+CREATE INDEX devices_by_last_seen ON devices (last_seen);
+-- Lifecycle events: install | activate | update | uninstall.
+CREATE TABLE device_events (
+  id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  device          TEXT NOT NULL,
+  type            TEXT NOT NULL,
+  at              BIGINT NOT NULL,  -- Unix seconds, floored to the minute
+  day             BIGINT NOT NULL,
+  os              TEXT NOT NULL,
+  os_version      TEXT NOT NULL,
+  app_version     TEXT NOT NULL,
+  hardware_model  TEXT NOT NULL
+);
+CREATE INDEX device_events_by_at ON device_events (at);
+-- Update check-ins; device is NULL when the app sent no install id.
+CREATE TABLE update_checks (
+  id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at              BIGINT NOT NULL,
+  day             BIGINT NOT NULL,
+  platform        TEXT NOT NULL,
+  channel         TEXT NOT NULL,
+  app_version     TEXT NOT NULL,     -- major.minor
+  device          TEXT
+);
+CREATE INDEX update_checks_by_at ON update_checks (at);
+-- Precise points, with consent only: "lat,lon" sealed under the device's data key,
+-- bound to (device_locations, point, id); deleted at expires_at (24 h).
+CREATE TABLE device_locations (
+  id              TEXT PRIMARY KEY,  -- random, known before the point is sealed
+  device          TEXT NOT NULL,
+  point           BYTEA NOT NULL,
+  at              BIGINT NOT NULL,
+  expires_at      BIGINT NOT NULL
+);
+CREATE INDEX device_locations_by_device ON device_locations (device, at);
+CREATE INDEX device_locations_by_expiry ON device_locations (expires_at);
+-- Geohash cells (precision 6, about 1 km), with consent only: one row per device,
+-- cell and day.
+CREATE TABLE device_cells (
+  day             BIGINT NOT NULL,
+  geohash         TEXT NOT NULL,
+  device          TEXT NOT NULL,
+  PRIMARY KEY (day, geohash, device)
+);
+CREATE INDEX device_cells_by_device ON device_cells (device);
+-- App releases published with `yzcloud releases add` (no personal data).
+CREATE TABLE app_releases (
+  id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  platform        TEXT NOT NULL,
+  channel         TEXT NOT NULL,
+  version         TEXT NOT NULL,
+  required        BIGINT NOT NULL,
+  min_supported   TEXT,
+  url             TEXT NOT NULL,
+  published_at    BIGINT NOT NULL,
+  UNIQUE (platform, channel, version)
+);
+)sql"},
 };
 
 // Key of the PostgreSQL advisory lock held while migrating ("yzcloud" in ASCII).

@@ -3,9 +3,12 @@
 #include <functional>
 #include <string>
 
+#include "collect/protector.h"
 #include "web/account_api.h"
 #include "web/assets.h"
 #include "web/consent_api.h"
+#include "web/device_api.h"
+#include "web/event_api.h"
 #include "web/notice.h"
 #include "web/pages.h"
 
@@ -17,6 +20,10 @@ Response Health(Request&) { return Response::Json(200, R"({"status":"ok"})"); }
 Response Ready(App& app) {
   Status s = app.db.Ping();
   if (!s.ok()) return Response::Error(503, "unavailable", "database unreachable: " + s.message());
+  if (app.protector && !app.protector->parser_settled()) {
+    return Response::Error(503, "starting", "user-agent rules are still loading")
+        .With("Retry-After", "1");
+  }
   return Response::Json(200, R"({"status":"ready"})");
 }
 
@@ -77,6 +84,8 @@ Router BuildRoutes(App& app) {
   // Accounts: the JSON API and the pages (web/account_api.h, web/account_pages.h).
   AddAccountRoutes(r, app);
   AddConsentRoutes(r, app);  // cookie consent, the banner form and settings (C2.3)
+  AddDeviceRoutes(r, app);   // app events, update check, location (C2.2)
+  if (app.protector && app.pipeline) AddEventRoutes(r, app);  // analytics ingest (C2.1)
   return r;
 }
 

@@ -11,6 +11,12 @@
 #include "web/metrics.h"
 #include "web/router.h"
 
+namespace yz::collect {
+class DeviceService;
+class Pipeline;
+class Protector;
+}  // namespace yz::collect
+
 namespace yz::web {
 
 // What handlers may use. References outlive the server.
@@ -21,7 +27,11 @@ struct App {
   privacy::Gate& gate;  // the one door for personal data
   privacy::ConsentLedger& consents;
   accounts::AccountService& accounts;  // registration, login, sessions (account_api.h)
-  std::string policy_version;  // the published notice version consents are recorded under
+  std::string policy_version;          // the published notice version consents are recorded under
+  collect::DeviceService* devices = nullptr;  // app devices and releases (device_api.h)
+  // Collection (web/event_api.h): the access log and event ingest. Null: not served.
+  collect::Protector* protector = nullptr;
+  collect::Pipeline* pipeline = nullptr;
 };
 
 Router BuildRoutes(App& app);

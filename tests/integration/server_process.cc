@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "http_client.h"
+
 extern char** environ;
 
 namespace yz::testing {
@@ -132,6 +134,16 @@ CommandResult RunYzcloud(const std::vector<std::string>& args,
   int status = 0;
   waitpid(pid, &status, 0);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, o, e};
+}
+
+bool ServerProcess::WaitReady(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = Fetch(port_, "GET", "/readyz");
+    if (r && r->status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 }  // namespace yz::testing

@@ -27,6 +27,10 @@ class ServerProcess {
   const std::string& data_dir() const { return data_dir_; }
   const std::string& output() const { return output_; }  // stdout so far
 
+  // Polls /readyz until it answers 200 (the user-agent rules load for about half
+  // a second after start); false if it does not within `timeout`.
+  bool WaitReady(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+
   void Signal(int signo) const;
   // Waits for exit; the exit code, -signal if killed by one, nullopt on timeout.
   std::optional<int> Wait(std::chrono::milliseconds timeout);

@@ -21,6 +21,7 @@ TEST_F(ServerTest, HealthzAnswersOk) {
 }
 
 TEST_F(ServerTest, ReadyzChecksTheDatabase) {
+  ASSERT_TRUE(server_->WaitReady());
   auto r = Fetch(port(), "GET", "/readyz");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
@@ -47,7 +48,8 @@ TEST_F(ServerTest, UnknownPathIsJson404AndWrongMethodIs405) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
   EXPECT_EQ(r->headers["content-type"], "application/json");
-  EXPECT_EQ(r->body, R"({"error":{"code":"not_found","message":"no such resource: /api/v1/nothing-here"}})");
+  EXPECT_EQ(r->body,
+            R"({"error":{"code":"not_found","message":"no such resource: /api/v1/nothing-here"}})");
   auto m = Fetch(port(), "POST", "/healthz", "{}");
   ASSERT_TRUE(m);
   EXPECT_EQ(m->status, 405);
@@ -62,7 +64,8 @@ TEST_F(ServerTest, HomePageIsChineseByDefaultAndEnglishOnRequest) {
   EXPECT_EQ(zh->headers["content-type"], "text/html; charset=utf-8");
   EXPECT_NE(zh->body.find("<html lang=\"zh-CN\">"), std::string::npos);
   EXPECT_NE(zh->body.find("永州工业云"), std::string::npos);
-  EXPECT_NE(zh->body.find("href=\"/privacy\""), std::string::npos);  // C6.1: the notice is one click away
+  EXPECT_NE(zh->body.find("href=\"/privacy\""),
+            std::string::npos);  // C6.1: the notice is one click away
 
   auto en = Fetch(port(), "GET", "/", "", {{"Accept-Language", "en-GB,en;q=0.9"}});
   ASSERT_TRUE(en);
@@ -99,7 +102,8 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
 
 TEST_F(ServerTest, HeadHasHeadersButNoBody) {
   HttpClient c(port());
-  ASSERT_TRUE(c.SendRaw("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      c.SendRaw("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto head = c.ReadResponse(std::chrono::seconds(5), /*head_only=*/true);
   ASSERT_TRUE(head);
   EXPECT_EQ(head->status, 200);
@@ -116,8 +120,9 @@ TEST_F(ServerTest, MetricsListRequestSeries) {
   auto r = Fetch(port(), "GET", "/metrics");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_NE(r->body.find("yzcloud_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}"),
-            std::string::npos);
+  EXPECT_NE(
+      r->body.find("yzcloud_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}"),
+      std::string::npos);
   EXPECT_NE(r->body.find("yzcloud_http_request_duration_seconds_bucket{route=\"/healthz\""),
             std::string::npos);
   EXPECT_NE(r->body.find("yzcloud_http_open_connections "), std::string::npos);
@@ -137,7 +142,8 @@ TEST(ConfigurationTest, UnknownKeysAndBadValuesStopStartWithTheKeyNamed) {
   std::ofstream(dir + "/bad.toml") << "port = 0\nmax_body_bytes = \"big\"\n";
   auto f = RunYzcloud({"serve", "--config", dir + "/bad.toml"});
   EXPECT_EQ(f.exit_code, 2);
-  EXPECT_NE(f.err.find("bad.toml:2: max_body_bytes: must be an integer"), std::string::npos) << f.err;
+  EXPECT_NE(f.err.find("bad.toml:2: max_body_bytes: must be an integer"), std::string::npos)
+      << f.err;
   std::filesystem::remove_all(dir);
 }
 

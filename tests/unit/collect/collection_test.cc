@@ -192,6 +192,15 @@ TEST_P(CollectionTest, BotsAreCountedApart) {  // issue 5 point 3
   EXPECT_EQ(bots[1].Int(1), 2);
 }
 
+TEST_P(CollectionTest, EngagementPingsAreNotKept) {  // C2.1: no time-on-page tracking
+  const EventInput ping{"engagement", "https://site.example/a", "site.example", std::nullopt,
+                        std::nullopt, std::nullopt};
+  Batch b;
+  ASSERT_OK(protector_->Events(Facts(), std::span(&ping, 1), "tracker", b));
+  EXPECT_TRUE(b.events.empty());
+  EXPECT_TRUE(b.bots.empty());
+}
+
 TEST_P(CollectionTest, EventsAreValidatedAndRedacted) {  // C2.1
   EventInput e{"Signup",
                "https://site.example/join?email=a%40b.cn&ref=ad",
