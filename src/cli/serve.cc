@@ -3,8 +3,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "accounts/accounts.h"
@@ -15,6 +17,7 @@
 #include "collect/devices.h"
 #include "collect/pipeline.h"
 #include "collect/protector.h"
+#include "collect/retention.h"
 #include "collect/user_agent.h"
 #include "core/log.h"
 #include "store/database.h"
@@ -144,6 +147,30 @@ int Serve(const ConfigFlags& flags) {
   // The writer outlives the connections: everything answered 2xx is committed
   // before serve returns.
   server.OnDrained([&pipeline] { pipeline.Stop(); });
+  // Retention (PIPL Art. 19): at start and then hourly, destroy the log keys and
+  // visitor salts whose time is up, and delete expired rows and device points.
+  collect::Retention retention(**db, gate, *(*privacy)->inventory, now);
+  std::jthread housekeeping([&retention, &devices, &now](std::stop_token stop) {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    do {
+      if (auto r = retention.Run(); !r.ok()) {
+        spdlog::error("retention: {}", r.status().message());
+      } else if (r->keys_destroyed + r->salts_destroyed + r->access_rows_deleted +
+                     r->events_deleted >
+                 0) {
+        spdlog::info(
+            "retention: {} log key(s) and {} salt(s) destroyed, {} request row(s) and "
+            "{} event(s) deleted",
+            r->keys_destroyed, r->salts_destroyed, r->access_rows_deleted, r->events_deleted);
+      }
+      if (auto d = devices.DeleteExpired(now()); !d.ok()) {
+        spdlog::error("device retention: {}", d.status().message());
+      }
+      std::unique_lock lock(mu);
+      cv.wait_for(lock, stop, std::chrono::hours(1), [] { return false; });
+    } while (!stop.stop_requested());
+  });
   // Tests and scripts wait for this exact line on stdout.
   std::cout << "listening on http://" << host << ":" << server.port() << std::endl;
   spdlog::info("serving on {}:{} with {} I/O thread(s), {} worker(s), database {}", host,

@@ -22,42 +22,46 @@ constexpr const char* kEventColumns =
     "os_version, device, language, props";
 constexpr std::size_t kEventWidth = 15;
 
-Value Opt(const std::optional<std::string>& s) { return s ? Value(*s) : store::Null(); }
-Value Opt(const std::optional<Bytes>& b) { return b ? Value(*b) : store::Null(); }
-
-void AddAgent(std::vector<Value>& p, const AgentFacts& a) {
-  p.emplace_back(a.browser);
-  p.push_back(Opt(a.browser_version));
-  p.emplace_back(a.os);
-  p.push_back(Opt(a.os_version));
-  p.emplace_back(a.device);
+// The rows are moved into the parameters: a submission is written once.
+template <typename T>
+Value Opt(std::optional<T>& v) {
+  return v ? Value(std::move(*v)) : store::Null();
 }
 
-void AddRow(std::vector<Value>& p, const AccessRow& r) {
-  p.emplace_back(r.request_id);
+void AddAgent(std::vector<Value>& p, AgentFacts& a) {
+  p.emplace_back(std::move(a.browser));
+  p.push_back(Opt(a.browser_version));
+  p.emplace_back(std::move(a.os));
+  p.push_back(Opt(a.os_version));
+  p.emplace_back(std::move(a.device));
+}
+
+void AddRow(std::vector<Value>& p, AccessRow& r) {
+  p.emplace_back(std::move(r.request_id));
   p.emplace_back(r.at);
   p.emplace_back(r.day);
-  p.emplace_back(r.source);
-  p.emplace_back(r.method);
-  p.emplace_back(r.path);
+  p.emplace_back(std::move(r.source));
+  p.emplace_back(std::move(r.method));
+  p.emplace_back(std::move(r.path));
   p.emplace_back(std::int64_t{r.status});
   p.push_back(Opt(r.visitor));
-  p.emplace_back(r.ip_prefix);
+  p.emplace_back(std::move(r.ip_prefix));
   p.push_back(Opt(r.ip_sealed));
+  const bool bot = r.agent.bot;
   AddAgent(p, r.agent);
   p.push_back(Opt(r.language));
   p.push_back(Opt(r.referrer_domain));
-  p.emplace_back(std::int64_t{r.agent.bot ? 1 : 0});
+  p.emplace_back(std::int64_t{bot ? 1 : 0});
   p.push_back(Opt(r.account_sealed));
 }
 
-void AddRow(std::vector<Value>& p, const EventRow& r) {
+void AddRow(std::vector<Value>& p, EventRow& r) {
   p.emplace_back(r.at);
   p.emplace_back(r.day);
-  p.emplace_back(r.source);
-  p.emplace_back(r.site);
-  p.emplace_back(r.name);
-  p.emplace_back(r.path);
+  p.emplace_back(std::move(r.source));
+  p.emplace_back(std::move(r.site));
+  p.emplace_back(std::move(r.name));
+  p.emplace_back(std::move(r.path));
   p.push_back(Opt(r.referrer_domain));
   p.push_back(Opt(r.visitor));
   AddAgent(p, r.agent);
@@ -84,7 +88,7 @@ std::string InsertSql(const char* table, const char* columns, std::size_t width,
 // Inserts `rows` in chunks of kChunkRows, one statement per chunk.
 template <typename RowT>
 Status InsertAll(store::Connection& conn, const char* table, const char* columns, std::size_t width,
-                 const std::vector<const RowT*>& rows, std::vector<std::string>& sql_by_size) {
+                 const std::vector<RowT*>& rows, std::vector<std::string>& sql_by_size) {
   std::vector<Value> params;
   for (std::size_t i = 0; i < rows.size(); i += kChunkRows) {
     const std::size_t n = std::min(kChunkRows, rows.size() - i);
@@ -156,15 +160,15 @@ Status Pipeline::Write(store::Connection& conn, std::deque<Item>& items) {
   // Statements by row count, reused across transactions of this writer.
   static thread_local std::vector<std::string> access_sql, event_sql;
   static thread_local std::set<std::int64_t> known_days;
-  std::vector<const AccessRow*> access;
-  std::vector<const EventRow*> events;
+  std::vector<AccessRow*> access;
+  std::vector<EventRow*> events;
   std::set<std::int64_t> new_days;
-  for (const Item& it : items) {
-    for (const AccessRow& r : it.batch.access) {
+  for (Item& it : items) {
+    for (AccessRow& r : it.batch.access) {
       access.push_back(&r);
       if (!known_days.contains(r.day)) new_days.insert(r.day);
     }
-    for (const EventRow& r : it.batch.events) events.push_back(&r);
+    for (EventRow& r : it.batch.events) events.push_back(&r);
   }
   store::Transaction tx(conn);
   RETURN_IF_ERROR(tx.begin_status());
@@ -221,45 +225,23 @@ void Pipeline::Run() {
         s = acquired.status();
       }
     }
-    std::vector<Status> results(items.size(), s);
-    if (s.ok()) {
-      s = Write(**conn, items);
-      if (s.ok()) {
-        results.assign(items.size(), Status::Ok());
-      } else if (items.size() > 1) {
-        // One bad submission must not fail the others: write each alone.
-        for (std::size_t i = 0; i < items.size(); ++i) {
-          std::deque<Item> one;
-          one.push_back(std::move(items[i]));
-          results[i] = Write(**conn, one);
-          items[i] = std::move(one.front());
-        }
-      } else {
-        results[0] = s;
-      }
-      if (!s.ok()) {
-        spdlog::error("collection writer: {}", s.message());
-        conn.reset();  // a broken connection is not reused
-      }
-    }
-
-    std::uint64_t committed = 0, failed = 0;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (results[i].ok())
-        committed += items[i].batch.size();
-      else
-        ++failed;
+    if (s.ok()) s = Write(**conn, items);
+    if (!s.ok()) {
+      spdlog::error("collection writer: {}", s.message());
+      conn.reset();  // a broken connection is not reused
     }
     {
       std::lock_guard lock(mu_);
       queued_rows_ -= rows;
-      stats_.committed_rows += committed;
-      stats_.failed += failed;
+      if (s.ok())
+        stats_.committed_rows += rows;
+      else
+        stats_.failed += items.size();
       ++stats_.transactions;
     }
     space_.notify_all();
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (items[i].done) items[i].done(results[i]);
+    for (Item& item : items) {
+      if (item.done) item.done(s);
     }
   }
 }

@@ -14,8 +14,10 @@
 // capacity is refused the same way.
 //
 // The writer takes every queued submission (up to `max_batch_rows` rows) into
-// one transaction, with multi-row INSERTs. If that transaction fails, each
-// submission is retried alone, so one bad submission fails only its own `done`.
+// one transaction, with multi-row INSERTs. Rows arrive checked and protected, so
+// a failed transaction means the store failed (disk full, database gone): every
+// submission in it gets the error, none of it is stored, and the callers answer
+// 503 for the client to retry.
 //
 // Thread-safety: Submit and Stats from any thread; Stop once, from the owner.
 #pragma once

@@ -353,29 +353,29 @@ Result<std::map<int, std::int64_t>> Keystore::KeysByVersion() {
   return counts;
 }
 
-std::optional<SecretKey> Keystore::CacheGet(const std::string& subject) {
+Keystore::KeyRef Keystore::CacheGet(const std::string& subject) {
   std::lock_guard lock(cache_mu_);
   auto it = index_.find(subject);
-  if (it == index_.end()) return std::nullopt;
+  if (it == index_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->second.Clone();
+  return it->second->second;
 }
 
-void Keystore::CachePut(const std::string& subject, const SecretKey& key, std::uint64_t epoch) {
+void Keystore::CachePut(const std::string& subject, const KeyRef& key, std::uint64_t epoch) {
   std::lock_guard lock(cache_mu_);
   if (cache_size_ == 0 || epoch != erase_epoch_ || index_.count(subject) != 0) return;
-  lru_.emplace_front(subject, key.Clone());
+  lru_.emplace_front(subject, key);
   index_[subject] = lru_.begin();
   while (lru_.size() > cache_size_) {
     index_.erase(lru_.back().first);
-    lru_.pop_back();  // wipes the evicted key
+    lru_.pop_back();  // the key is wiped once its last holder lets go
   }
 }
 
 // Inserts a fresh data key wrapped under the current master, unless the current
 // version is stale; `inserted` says whether the row is ours.
-Result<SecretKey> Keystore::Create(store::Connection& conn, const std::string& subject,
-                                   std::uint64_t epoch, bool& inserted) {
+Result<Keystore::KeyRef> Keystore::Create(store::Connection& conn, const std::string& subject,
+                                          std::uint64_t epoch, bool& inserted) {
   inserted = false;
   int version;
   MasterPtr master;
@@ -384,9 +384,9 @@ Result<SecretKey> Keystore::Create(store::Connection& conn, const std::string& s
     version = current_version_;
     master = masters_.at(version);
   }
-  SecretKey key = SecretKey::Random();
+  auto key = std::make_shared<const SecretKey>(SecretKey::Random());
   ASSIGN_OR_RETURN(std::vector<std::uint8_t> wrapped,
-                   Seal(*master, key.bytes(), Binding{"data_keys", "wrapped", subject}));
+                   Seal(*master, key->bytes(), Binding{"data_keys", "wrapped", subject}));
   bool stale = false;
   {
     store::Transaction tx(conn);
@@ -412,10 +412,15 @@ Result<SecretKey> Keystore::Create(store::Connection& conn, const std::string& s
   return key;
 }
 
-Result<SecretKey> Keystore::DataKey(std::string_view subject_view) {
+Result<SecretKey> Keystore::DataKey(std::string_view subject) {
+  ASSIGN_OR_RETURN(KeyRef key, SharedDataKey(subject));
+  return key->Clone();
+}
+
+Result<Keystore::KeyRef> Keystore::SharedDataKey(std::string_view subject_view) {
   RETURN_IF_ERROR(ValidateSubject(subject_view));
   const std::string subject(subject_view);
-  if (auto cached = CacheGet(subject)) return std::move(*cached);
+  if (KeyRef cached = CacheGet(subject)) return cached;
   std::uint64_t epoch;
   {
     std::lock_guard lock(cache_mu_);
@@ -438,12 +443,13 @@ Result<SecretKey> Keystore::DataKey(std::string_view subject_view) {
         if (last.code() == Code::kNotFound) continue;
         return last;
       }
-      ASSIGN_OR_RETURN(SecretKey key, Unwrap(**master, rows[0].Bytes(1), subject));
+      ASSIGN_OR_RETURN(SecretKey unwrapped, Unwrap(**master, rows[0].Bytes(1), subject));
+      auto key = std::make_shared<const SecretKey>(std::move(unwrapped));
       CachePut(subject, key, epoch);
       return key;
     }
     bool inserted = false;
-    ASSIGN_OR_RETURN(SecretKey key, Create(*conn, subject, epoch, inserted));
+    ASSIGN_OR_RETURN(KeyRef key, Create(*conn, subject, epoch, inserted));
     if (inserted) return key;
     // Another thread or node created it first, or our master version was stale.
   }

@@ -99,6 +99,12 @@ class Keystore {
   // 256 bytes; FailedPrecondition if the key is wrapped under a master version this
   // keystore does not hold (an unfinished rotation: run Rotate again).
   Result<SecretKey> DataKey(std::string_view subject);
+  // The same key, shared with the cache instead of copied: copying a SecretKey
+  // allocates guarded memory (sodium_malloc, mprotect), too slow for every
+  // request on the hot path. Holders keep the key alive after an Erase, so hold
+  // it only for the operation at hand.
+  using KeyRef = std::shared_ptr<const SecretKey>;
+  Result<KeyRef> SharedDataKey(std::string_view subject);
 
   // Crypto-shredding: deletes the subject's wrapped key and drops it from the cache.
   // Ok if there was none. Afterwards DataKey creates a new, unrelated key.
@@ -129,10 +135,10 @@ class Keystore {
   Result<MasterPtr> Master(store::Connection& conn, int version);
   // Adopts the newest recorded version as current (another process rotated).
   Status RefreshCurrent(store::Connection& conn);
-  Result<SecretKey> Create(store::Connection& conn, const std::string& subject, std::uint64_t epoch,
-                           bool& inserted);
-  std::optional<SecretKey> CacheGet(const std::string& subject);
-  void CachePut(const std::string& subject, const SecretKey& key, std::uint64_t epoch);
+  Result<KeyRef> Create(store::Connection& conn, const std::string& subject, std::uint64_t epoch,
+                        bool& inserted);
+  KeyRef CacheGet(const std::string& subject);  // null if not cached
+  void CachePut(const std::string& subject, const KeyRef& key, std::uint64_t epoch);
 
   store::Database& db_;
   MasterLoader loader_;  // may be empty: then only the masters given are known
@@ -145,8 +151,8 @@ class Keystore {
 
   std::mutex cache_mu_;  // guards the LRU cache and erase_epoch_
   const std::size_t cache_size_;
-  std::list<std::pair<std::string, SecretKey>> lru_;  // most recent first
-  std::unordered_map<std::string, std::list<std::pair<std::string, SecretKey>>::iterator> index_;
+  std::list<std::pair<std::string, KeyRef>> lru_;  // most recent first
+  std::unordered_map<std::string, std::list<std::pair<std::string, KeyRef>>::iterator> index_;
   // Bumped by every Erase, so a DataKey that read a key before an Erase cannot put
   // the erased key back into the cache after it.
   std::uint64_t erase_epoch_ = 0;

@@ -94,9 +94,9 @@ Status Gate::Store(std::string_view subject, std::string_view field, std::string
     ASSIGN_OR_RETURN(auto index, blind_.Raw(*kind, value));
     blind = store::Blob(index.begin(), index.end());
   }
-  ASSIGN_OR_RETURN(auto key, keys_.DataKey(subject));
+  ASSIGN_OR_RETURN(auto key, keys_.SharedDataKey(subject));
   std::string row = RowId(subject, spec->id);
-  ASSIGN_OR_RETURN(auto sealed, crypto::Seal(key, value, {kTable, kColumn, row}));
+  ASSIGN_OR_RETURN(auto sealed, crypto::Seal(*key, value, {kTable, kColumn, row}));
   ASSIGN_OR_RETURN(auto conn, db_.Acquire());
   const store::Value params[] = {std::string(subject), spec->id, store::Blob(std::move(sealed)),
                                  std::move(blind), now_()};
@@ -147,10 +147,11 @@ Result<std::string> Gate::Read(std::string_view subject, std::string_view field,
                                           "AND field = $2",
                                           key));
   if (rows.empty()) return NotFound("no " + spec->id + " stored for this subject");
-  ASSIGN_OR_RETURN(auto data_key, keys_.DataKey(subject));
+  ASSIGN_OR_RETURN(auto data_key, keys_.SharedDataKey(subject));
   std::string row = RowId(subject, spec->id);
   auto sealed = rows[0].Bytes(0);
-  ASSIGN_OR_RETURN(std::string plain, crypto::OpenString(data_key, sealed, {kTable, kColumn, row}));
+  ASSIGN_OR_RETURN(std::string plain,
+                   crypto::OpenString(*data_key, sealed, {kTable, kColumn, row}));
   RETURN_IF_ERROR(RecordAccess(*conn, subject, *spec, purpose, actor));
   return plain;
 }
@@ -163,8 +164,8 @@ Result<std::vector<std::uint8_t>> Gate::Seal(std::string_view subject, std::stri
                               std::string(ProtectionName(spec->protection)) +
                               "-protected: keep it with Write, not in a feature's own table");
   }
-  ASSIGN_OR_RETURN(auto key, keys_.DataKey(subject));
-  return crypto::Seal(key, value, where);
+  ASSIGN_OR_RETURN(auto key, keys_.SharedDataKey(subject));
+  return crypto::Seal(*key, value, where);
 }
 
 Result<std::string> Gate::Open(std::string_view subject, std::string_view field,
@@ -174,8 +175,8 @@ Result<std::string> Gate::Open(std::string_view subject, std::string_view field,
   if (!spec)
     return PermissionDenied("field not declared in the data inventory: " + std::string(field));
   RETURN_IF_ERROR(CheckPurpose(*spec, subject, purpose));
-  ASSIGN_OR_RETURN(auto data_key, keys_.DataKey(subject));
-  ASSIGN_OR_RETURN(std::string plain, crypto::OpenString(data_key, sealed, where));
+  ASSIGN_OR_RETURN(auto data_key, keys_.SharedDataKey(subject));
+  ASSIGN_OR_RETURN(std::string plain, crypto::OpenString(*data_key, sealed, where));
   ASSIGN_OR_RETURN(auto conn, db_.Acquire());
   RETURN_IF_ERROR(RecordAccess(*conn, subject, *spec, purpose, actor));
   return plain;

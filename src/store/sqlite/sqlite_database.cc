@@ -2,11 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <string>
 #include <system_error>
 #include <unordered_map>
+#include <vector>
 
 #include "store/connection_pool.h"
 
@@ -69,9 +71,10 @@ class SqliteConnection final : public Connection {
   }
 
   Result<Rows> Query(std::string_view sql, std::span<const Value> params) override {
-    ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+    ASSIGN_OR_RETURN(const Statement* prepared, Prepare(sql));
+    sqlite3_stmt* stmt = prepared->stmt;
     StatementReset reset{stmt};
-    RETURN_IF_ERROR(Bind(stmt, params));
+    RETURN_IF_ERROR(Bind(*prepared, params));
     Rows rows;
     for (;;) {
       const int rc = sqlite3_step(stmt);
@@ -88,9 +91,10 @@ class SqliteConnection final : public Connection {
   }
 
   Result<std::int64_t> Exec(std::string_view sql, std::span<const Value> params) override {
-    ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+    ASSIGN_OR_RETURN(const Statement* prepared, Prepare(sql));
+    sqlite3_stmt* stmt = prepared->stmt;
     StatementReset reset{stmt};
-    RETURN_IF_ERROR(Bind(stmt, params));
+    RETURN_IF_ERROR(Bind(*prepared, params));
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     }
@@ -120,6 +124,15 @@ class SqliteConnection final : public Connection {
   }
 
  private:
+  // A prepared statement and, for each of its parameters in order, the N of its
+  // `$N` (read once here: sqlite3_bind_parameter_name is linear in the number of
+  // parameters, which made binding a multi-row INSERT quadratic).
+  struct Statement {
+    sqlite3_stmt* stmt = nullptr;
+    std::vector<int> numbers;
+    int highest = 0;
+  };
+
   struct StatementReset {
     sqlite3_stmt* stmt;
     ~StatementReset() {
@@ -134,8 +147,8 @@ class SqliteConnection final : public Connection {
   }
 
   // C4.1: every statement is prepared; values only ever travel through Bind().
-  Result<sqlite3_stmt*> Prepare(std::string_view sql) {
-    if (auto it = cache_.find(sql); it != cache_.end()) return it->second;
+  Result<const Statement*> Prepare(std::string_view sql) {
+    if (auto it = cache_.find(sql); it != cache_.end()) return &it->second;
     if (cache_.size() >= kMaxCachedStatements) ClearCache();
     sqlite3_stmt* stmt = nullptr;
     const char* tail = nullptr;
@@ -149,32 +162,42 @@ class SqliteConnection final : public Connection {
         return Internal("sqlite: one statement per call (use ExecScript for scripts)");
       }
     }
-    cache_.emplace(std::string(sql), stmt);
-    return stmt;
+    Statement prepared{stmt, {}, 0};
+    const int count = sqlite3_bind_parameter_count(stmt);
+    prepared.numbers.reserve(static_cast<std::size_t>(count));
+    for (int i = 1; i <= count; ++i) {
+      const int n = PlaceholderNumber(sqlite3_bind_parameter_name(stmt, i));
+      if (n == 0) {
+        sqlite3_finalize(stmt);
+        return Internal("sqlite: placeholders must be written $1, $2, ...");
+      }
+      prepared.numbers.push_back(n);
+      prepared.highest = std::max(prepared.highest, n);
+    }
+    return &cache_.emplace(std::string(sql), std::move(prepared)).first->second;
   }
 
   // Binds params[N-1] to each `$N`. Every placeholder needs a value and every
   // value a placeholder, as on PostgreSQL, so the backends agree on bad calls.
-  Status Bind(sqlite3_stmt* stmt, std::span<const Value> params) {
-    const int count = sqlite3_bind_parameter_count(stmt);
-    int highest = 0;
-    for (int i = 1; i <= count; ++i) {
-      const char* name = sqlite3_bind_parameter_name(stmt, i);
-      const int n = PlaceholderNumber(name);
-      if (n == 0) return Internal("sqlite: placeholders must be written $1, $2, ...");
-      if (n > static_cast<int>(params.size())) {
-        return InvalidArgument("sqlite: no value for placeholder $" + std::to_string(n));
-      }
-      if (n > highest) highest = n;
-      RETURN_IF_ERROR(BindOne(stmt, i, params[n - 1]));
+  Status Bind(const Statement& prepared, std::span<const Value> params) {
+    if (static_cast<std::size_t>(prepared.highest) > params.size()) {
+      return InvalidArgument("sqlite: no value for placeholder $" +
+                             std::to_string(params.size() + 1));
     }
-    if (static_cast<std::size_t>(highest) != params.size()) {
+    if (static_cast<std::size_t>(prepared.highest) != params.size()) {
       return InvalidArgument("sqlite: " + std::to_string(params.size()) +
-                             " values given for a statement using " + std::to_string(highest));
+                             " values given for a statement using " +
+                             std::to_string(prepared.highest));
+    }
+    for (std::size_t i = 0; i < prepared.numbers.size(); ++i) {
+      RETURN_IF_ERROR(
+          BindOne(prepared.stmt, static_cast<int>(i + 1), params[prepared.numbers[i] - 1]));
     }
     return Status::Ok();
   }
 
+  // SQLITE_STATIC: the values outlive the statement's use (Query and Exec reset
+  // and clear its bindings before returning), so SQLite need not copy them.
   Status BindOne(sqlite3_stmt* stmt, int index, const Value& v) {
     int rc = SQLITE_OK;
     if (std::holds_alternative<std::monostate>(v)) {
@@ -188,12 +211,12 @@ class SqliteConnection final : public Connection {
       if (p->find('\0') != std::string::npos) {
         return InvalidArgument("sqlite: text value contains a NUL byte (store it as a Blob)");
       }
-      rc = sqlite3_bind_text64(stmt, index, p->data(), p->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      rc = sqlite3_bind_text64(stmt, index, p->data(), p->size(), SQLITE_STATIC, SQLITE_UTF8);
     } else if (auto p = std::get_if<Blob>(&v)) {
       // A zero-length blob bound through bind_blob with no data pointer reads back
       // as NULL; zeroblob(0) keeps it an empty, non-NULL blob.
       rc = p->empty() ? sqlite3_bind_zeroblob(stmt, index, 0)
-                      : sqlite3_bind_blob64(stmt, index, p->data(), p->size(), SQLITE_TRANSIENT);
+                      : sqlite3_bind_blob64(stmt, index, p->data(), p->size(), SQLITE_STATIC);
     }
     if (rc != SQLITE_OK) return ErrorStatus(rc, db_, "bind");
     return Status::Ok();
@@ -221,12 +244,12 @@ class SqliteConnection final : public Connection {
   }
 
   void ClearCache() {
-    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    for (auto& [sql, prepared] : cache_) sqlite3_finalize(prepared.stmt);
     cache_.clear();
   }
 
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*, TransparentHash, std::equal_to<>> cache_;
+  std::unordered_map<std::string, Statement, TransparentHash, std::equal_to<>> cache_;
 };
 
 Result<std::unique_ptr<SqliteConnection>> Connect(const std::string& path) {
