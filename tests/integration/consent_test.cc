@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "account_steps.h"
 #include "http_client.h"
 #include "page_text.h"
 #include "server_process.h"
@@ -44,29 +45,6 @@ std::size_t Count(const std::string& haystack, const std::string& needle) {
     ++n;
   }
   return n;
-}
-
-// Registers, verifies and logs in an adult; returns the bearer token.
-std::string LoggedInAdult(int port, const std::string& data_dir, const std::string& login) {
-  const Headers json{{"Content-Type", "application/json"}};
-  Reply r = Send(
-      port, "POST", "/api/v1/accounts",
-      R"({"login":")" + login +
-          R"(","password":"lantern-orchard-47","display_name":"张三","birth_date":"1985-06-01"})",
-      json);
-  EXPECT_EQ(r.status, 201) << r.body;
-  std::ifstream in(data_dir + "/outbox.jsonl");
-  std::string line, code;
-  while (std::getline(in, line)) {
-    if (JsonString(line, "to") == login) code = JsonString(line, "code");
-  }
-  Reply v = Send(port, "POST", "/api/v1/accounts/verify",
-                 R"({"login":")" + login + R"(","code":")" + code + "\"}", json);
-  EXPECT_EQ(v.status, 200) << v.body;
-  Reply s = Send(port, "POST", "/api/v1/sessions",
-                 R"({"login":")" + login + R"(","password":"lantern-orchard-47"})", json);
-  EXPECT_EQ(s.status, 201) << s.body;
-  return JsonString(s.body, "token");
 }
 
 using ConsentTest = SharedServerTest;

@@ -4,11 +4,14 @@
 // in the database files.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 
+#include "account_steps.h"
 #include "http_client.h"
 #include "server_process.h"
 #include "store/database.h"
@@ -154,6 +157,27 @@ TEST_F(EventsTest, AccessLogKeepsNoSensitiveValues) {  // C2.1
   EXPECT_EQ(rows[0].Text(4), "Chrome");
   EXPECT_EQ(rows[0].Text(5), "120");
   EXPECT_EQ(rows[1].Text(0), "/guardian/{token}");
+}
+
+TEST_F(EventsTest, SignedInRequestsCarryTheAccountSealed) {  // C2.1
+  const std::string token = LoggedInAdult(port(), server_->data_dir(), "events-log@example.cn");
+  ASSERT_FALSE(token.empty());
+  ASSERT_EQ(Send(port(), "GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}}).status,
+            200);
+  store::Rows rows;
+  for (int i = 0; i < 100 && rows.empty(); ++i) {
+    rows = Query(*server_,
+                 "SELECT account_sealed FROM request_log WHERE path = '/api/v1/me' "
+                 "AND account_sealed IS NOT NULL");
+    if (rows.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_FALSE(rows[0].Bytes(0).empty());
+  // Anonymous requests carry none.
+  auto anonymous = Query(*server_,
+                         "SELECT COUNT(*) FROM request_log WHERE path LIKE '/api/v1/stats/%' "
+                         "AND account_sealed IS NOT NULL");
+  EXPECT_EQ(anonymous[0].Int(0), 0);
 }
 
 // Behind a trusted proxy the client is the X-Forwarded-For address; its full
