@@ -22,6 +22,7 @@
 // Thread-safety: Submit and Stats from any thread; Stop once, from the owner.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -44,6 +45,10 @@ class Pipeline {
   struct Options {
     std::size_t capacity = 200'000;       // rows queued at most
     std::size_t max_batch_rows = 20'000;  // rows per transaction at most
+    // With fewer rows queued than linger_rows, the writer waits up to `linger`
+    // for more before it commits (group commit).
+    std::size_t linger_rows = 256;
+    std::chrono::microseconds linger{1000};
   };
 
   struct Stats {

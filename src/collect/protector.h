@@ -100,6 +100,7 @@ class Protector {
   AgentFacts Agent(std::string_view user_agent) const;
 
  private:
+  static AgentFacts ParseAgent(const UserAgentParser* parser, std::string_view user_agent);
   std::optional<std::string> Visitor(std::int64_t day, std::string_view site,
                                      const RequestFacts& request);
 

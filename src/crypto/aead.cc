@@ -28,6 +28,23 @@ std::vector<std::uint8_t> AssociatedData(std::uint8_t version, const Binding& b)
   return ad;
 }
 
+// A fresh random nonce. The system CSPRNG is read 4 KiB at a time per thread
+// (one getrandom call per 170 nonces instead of one each: system calls are the
+// expensive part of sealing a short value). A nonce need not be secret, only
+// unique, and each byte is handed out once. (Not fork-safe: yzcloud never forks
+// once it has sealed anything; a forked child would repeat the parent's pool.)
+void RandomNonce(std::uint8_t* nonce) {
+  constexpr std::size_t kPool = 4096;
+  thread_local std::uint8_t pool[kPool];
+  thread_local std::size_t used = kPool;
+  if (used + kAeadNonceSize > kPool) {
+    randombytes_buf(pool, kPool);
+    used = 0;
+  }
+  std::memcpy(nonce, pool + used, kAeadNonceSize);
+  used += kAeadNonceSize;
+}
+
 }  // namespace
 
 Result<std::vector<std::uint8_t>> Seal(const SecretKey& key,
@@ -41,7 +58,7 @@ Result<std::vector<std::uint8_t>> Seal(const SecretKey& key,
   std::vector<std::uint8_t> out(kAeadOverhead + plaintext.size());
   out[0] = kAeadVersion;
   std::uint8_t* nonce = out.data() + 1;
-  randombytes_buf(nonce, kAeadNonceSize);
+  RandomNonce(nonce);
   unsigned long long written = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + 1 + kAeadNonceSize, &written,
                                              plaintext.data(), plaintext.size(), ad.data(),
