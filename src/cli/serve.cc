@@ -38,6 +38,12 @@ int Serve(const ConfigFlags& flags) {
     std::cerr << "yzcloud: configuration error: " << s.message() << "\n";
     return 2;
   }
+  if (config.collect_sync != "full" && config.collect_sync != "normal") {
+    std::cerr << "yzcloud: configuration error: collect_sync: must be \"full\" or \"normal\", "
+                 "got \""
+              << config.collect_sync << "\"\n";
+    return 2;
+  }
   auto db = store::Open(config.DatabaseUrl(), static_cast<int>(config.db_pool));
   if (!db.ok()) {
     spdlog::critical("cannot open database: {}", db.status().message());
@@ -139,7 +145,8 @@ int Serve(const ConfigFlags& flags) {
                                  now);
   web::App app{**db, metrics, notices, gate, consents, account_service, settings.policy_version};
   app.devices = &devices;
-  collect::Pipeline pipeline(**db);
+  collect::Pipeline pipeline(**db, {.capacity = static_cast<std::size_t>(config.collect_queue_rows),
+                                    .fsync = config.collect_sync == "full"});
   app.protector = &protector;
   app.pipeline = &pipeline;
   router = web::BuildRoutes(app);

@@ -204,12 +204,6 @@ void Pipeline::Run() {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything is written
-      // A few rows: give others a moment to join this commit. Each commit costs
-      // an fsync, whatever its size, so fuller commits mean less work per row.
-      if (queued_rows_ < options_.linger_rows) {
-        wake_.wait_for(lock, options_.linger,
-                       [&] { return stopping_ || queued_rows_ >= options_.linger_rows; });
-      }
       while (!queue_.empty() &&
              (items.empty() || rows + queue_.front().batch.size() <= options_.max_batch_rows)) {
         rows += queue_.front().batch.size();
@@ -223,9 +217,13 @@ void Pipeline::Run() {
       auto acquired = db_.Acquire();
       if (acquired.ok()) {
         conn.emplace(std::move(*acquired));
-        // A 2xx promises the rows are on disk: fsync the WAL at every commit.
+        // What a 2xx promises (see the header).
         if ((*conn)->backend() == store::Backend::kSqlite) {
-          s = (*conn)->ExecScript("PRAGMA synchronous=FULL;");
+          s = (*conn)->ExecScript(options_.fsync ? "PRAGMA synchronous=FULL;"
+                                                 : "PRAGMA synchronous=NORMAL;");
+        } else {
+          s = (*conn)->ExecScript(options_.fsync ? "SET synchronous_commit = on"
+                                                 : "SET synchronous_commit = off");
         }
       } else {
         s = acquired.status();

@@ -5,8 +5,12 @@
 // thread, or the log importer) hands over rows that are already protected, and
 // `done` is called once they are committed (Ok) or could not be (the error). A
 // caller answers 2xx only from `done` with Ok, so a 2xx means the rows are
-// durable: the writer's connection commits with synchronous=FULL on SQLite (the
-// WAL is fsynced), and PostgreSQL commits are durable by default.
+// durable. With Options::fsync (the default) that means on disk: the writer's
+// connection commits with synchronous=FULL on SQLite (the WAL is fsynced) and
+// synchronous_commit=on on PostgreSQL. Without it, committed to the operating
+// system (SQLite synchronous=NORMAL in WAL mode; PostgreSQL
+// synchronous_commit=off): a killed yzcloud loses nothing, a machine that loses
+// power may lose the last moments.
 //
 // Memory stays bounded: the queue holds at most `capacity` rows; Submit returns
 // false (nothing queued, `done` not called) when a submission does not fit, and
@@ -22,7 +26,6 @@
 // Thread-safety: Submit and Stats from any thread; Stop once, from the owner.
 #pragma once
 
-#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -45,10 +48,7 @@ class Pipeline {
   struct Options {
     std::size_t capacity = 200'000;       // rows queued at most
     std::size_t max_batch_rows = 20'000;  // rows per transaction at most
-    // With fewer rows queued than linger_rows, the writer waits up to `linger`
-    // for more before it commits (group commit).
-    std::size_t linger_rows = 256;
-    std::chrono::microseconds linger{1000};
+    bool fsync = true;                    // see above
   };
 
   struct Stats {

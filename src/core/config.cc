@@ -60,6 +60,8 @@ const KeySpec kKeys[] = {
     Str("smtp_from", &Config::smtp_from),
     Str("smtp_user", &Config::smtp_user),
     Str("outbox_file", &Config::outbox_file),
+    Str("collect_sync", &Config::collect_sync),
+    Int("collect_queue_rows", &Config::collect_queue_rows, 1000, 100000000),
 };
 
 const KeySpec* FindKey(std::string_view name) {

@@ -47,6 +47,11 @@ struct Config {
   std::string smtp_from;    // envelope and From: address of e-mail sent over SMTP
   std::string smtp_user;    // SMTP login; its password comes from YZCLOUD_SMTP_PASSWORD
   std::string outbox_file;  // empty: data_dir/outbox.jsonl
+  // When a 2xx for collected events is given: "full" after the commit reached the
+  // disk (fsync), "normal" after it reached the operating system (survives the
+  // process being killed, not the machine losing power). See collect/pipeline.h.
+  std::string collect_sync = "full";
+  std::int64_t collect_queue_rows = 200000;  // rows waiting for the writer at most
 
   // The SQLite path or PostgreSQL URL to open.
   std::string DatabaseUrl() const;

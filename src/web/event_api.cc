@@ -204,6 +204,8 @@ void AddEventRoutes(Router& r, App& app) {
   app.metrics.AddGauge(
       "yzcloud_collect_committed_rows_total", "Rows the collection writer committed",
       [pipeline] { return static_cast<double>(pipeline->stats().committed_rows); });
+  app.metrics.AddGauge("yzcloud_collect_transactions_total", "Commits of the collection writer",
+                       [pipeline] { return static_cast<double>(pipeline->stats().transactions); });
   app.metrics.AddGauge("yzcloud_collect_rejected_total",
                        "Submissions refused because the queue was full (503)",
                        [pipeline] { return static_cast<double>(pipeline->stats().rejected); });

@@ -23,8 +23,12 @@ constexpr const char* kChrome =
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/121.0.0.0 Safari/537.36";
 
-TEST(DurabilityTest, EveryAcknowledgedEventSurvivesSigkill) {  // issue 5 point 6
-  ServerProcess first;
+// Both promises survive a killed process: collect_sync=full (fsync at every
+// commit) and collect_sync=normal (committed to the operating system).
+class DurabilityTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DurabilityTest, EveryAcknowledgedEventSurvivesSigkill) {  // issue 5 point 6
+  ServerProcess first({}, {{"YZ_COLLECT_SYNC", GetParam()}});
   ASSERT_TRUE(first.started()) << first.output();
   const int port = first.port();
 
@@ -78,6 +82,9 @@ TEST(DurabilityTest, EveryAcknowledgedEventSurvivesSigkill) {  // issue 5 point 
   // stored without their 202 having reached the client.
   EXPECT_LE(stored.size(), acknowledged.size() + 4);
 }
+
+INSTANTIATE_TEST_SUITE_P(Sync, DurabilityTest, ::testing::Values("full", "normal"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace yz::testing
