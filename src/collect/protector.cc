@@ -147,6 +147,14 @@ Status Protector::Events(const RequestFacts& r, std::span<const EventInput> even
   const AgentFacts agent = Agent(r.user_agent);
   const auto language = PrimaryLanguage(r.accept_language);
   std::size_t first_event = out.events.size();
+  out.events.reserve(first_event + events.size());
+  // Every event of a request has the same sender: one pseudonym per day and site.
+  struct Known {
+    std::int64_t day;
+    std::string_view site;
+    std::optional<std::string> visitor;
+  };
+  std::vector<Known> visitors;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const EventInput& e = events[i];
     auto bad = [&](std::string why) {
@@ -184,7 +192,13 @@ Status Protector::Events(const RequestFacts& r, std::span<const EventInput> even
     row.name = e.name;
     row.path = std::move(*path);
     if (e.referrer) row.referrer_domain = UrlDomain(*e.referrer);
-    row.visitor = Visitor(day, e.site, r);
+    auto known = std::find_if(visitors.begin(), visitors.end(),
+                              [&](const Known& k) { return k.day == day && k.site == e.site; });
+    if (known == visitors.end()) {
+      visitors.push_back({day, e.site, Visitor(day, e.site, r)});
+      known = visitors.end() - 1;
+    }
+    row.visitor = known->visitor;
     row.agent = agent;
     row.language = language;
     row.props = e.props;
