@@ -40,39 +40,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_http URL EXPECTED_STATUS PID: until URL answers EXPECTED_STATUS, or PID dies, or 30 s pass.
-wait_http() {
-  local url=$1 want=$2 pid=$3 code
-  for _ in $(seq 300); do
-    kill -0 "$pid" 2>/dev/null || return 1
-    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true)"
-    [[ "$code" == "$want" ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
 
 # ---- yzcloud ---------------------------------------------------------------------
-mkdir -p "$work/yzcloud-data"
-"$YZCLOUD_BIN" serve --port 0 --data-dir "$work/yzcloud-data" --threads 2 \
-  >"$work/yzcloud.out" 2>"$work/yzcloud.err" &
-yz_pid=$!
-yz_url=""
-for _ in $(seq 300); do
-  yz_url="$(grep -o -m1 'listening on http://[^[:space:]/]*' "$work/yzcloud.out" | sed 's/^listening on //' || true)"
-  [[ -n "$yz_url" ]] && break
-  kill -0 "$yz_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ -z "$yz_url" ]] || ! wait_http "$yz_url/healthz" 200 "$yz_pid"; then
-  echo "http_floor: yzcloud did not come up with GET /healthz -> 200" >&2
-  tail -n 20 "$work/yzcloud.out" "$work/yzcloud.err" >&2
-  exit 1
-fi
+start_yzcloud --threads 2 || { echo "http_floor: yzcloud did not come up" >&2; exit 1; }
 
 # ---- nginx -----------------------------------------------------------------------
 ng_port="$(free_port)"
@@ -116,21 +88,12 @@ bench() {
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "$url" | tee "$work/$name.wrk"
   echo
 }
-rps() { awk '/^Requests\/sec:/ { print $2 }' "$work/$1.wrk"; }
-# p99 in milliseconds (wrk prints us, ms or s).
-p99_ms() {
-  awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
-         f = (u == "us") ? 0.001 : (u == "s") ? 1000 : (u == "m") ? 60000 : 1;
-         printf "%.3f\n", v * f }' "$work/$1.wrk"
-}
-errors() { grep -E '^ *(Socket errors|Non-2xx)' "$work/$1.wrk" | sed 's/^ *//' | paste -sd ';' - || true; }
-
 bench yzcloud "$yz_url/healthz"
 bench nginx "$ng_url/"
 
 yz_rps="$(rps yzcloud)" ng_rps="$(rps nginx)"
 yz_p99="$(p99_ms yzcloud)" ng_p99="$(p99_ms nginx)"
-ratio="$(awk -v a="$yz_rps" -v b="$ng_rps" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')"
+ratio="$(ratio "$yz_rps" "$ng_rps")"
 
 echo "== http_floor summary (GET, $CONNECTIONS connections, $THREADS wrk threads, $DURATION, $(nproc) cores)"
 printf '%-28s %14s %12s  %s\n' "server" "requests/s" "p99 (ms)" "errors"

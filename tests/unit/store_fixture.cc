@@ -59,6 +59,21 @@ store::Rows StoreTest::Query(const std::string& sql, std::vector<store::Value> p
   return rows.ok() ? *rows : store::Rows{};
 }
 
+void StoreTest::ExpectNoPlaintext(const std::vector<std::string>& secrets) {
+  const std::filesystem::path root = FlushToFiles();
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    for (const std::string& secret : secrets) {
+      EXPECT_EQ(bytes.find(secret), std::string::npos) << secret << " in " << e.path();
+    }
+  }
+  EXPECT_GT(files, 0);
+}
+
 std::filesystem::path StoreTest::FlushToFiles() {
   auto conn = db_->Acquire();
   EXPECT_TRUE(conn.ok());

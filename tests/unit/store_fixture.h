@@ -42,6 +42,9 @@ class StoreTest : public ::testing::TestWithParam<store::Backend> {
   // Forces what the database holds onto its files (SQLite checkpoint, PostgreSQL
   // CHECKPOINT) and returns the folder holding them, for plaintext searches.
   std::filesystem::path FlushToFiles();
+  // C2.4: flushes, then fails the test for every file under the store's folder
+  // that holds one of `secrets` in plaintext (and if there is no file at all).
+  void ExpectNoPlaintext(const std::vector<std::string>& secrets);
 
   std::filesystem::path dir_;
   std::unique_ptr<store::Database> db_;
