@@ -273,6 +273,10 @@ void Work(ChunkQueue& queue, collect::Protector& protector, collect::Pipeline& p
       facts.status = line.status;
       facts.site = site;
       auto row = protector.Access(facts, "import");
+      if (!row.ok() && row.status().code() == Code::kInvalidArgument) {
+        bad.emplace_back(n, "date lies in the future");
+        continue;
+      }
       if (!row.ok()) {
         progress.Fail(row.status());
         break;

@@ -157,10 +157,11 @@ int Serve(const ConfigFlags& flags) {
   // Retention (PIPL Art. 19): at start and then hourly, destroy the log keys and
   // visitor salts whose time is up, and delete expired rows and device points.
   collect::Retention retention(**db, gate, *(*privacy)->inventory, now);
-  std::jthread housekeeping([&retention, &devices, &now](std::stop_token stop) {
+  std::jthread housekeeping([&retention, &devices, &now, &salts](std::stop_token stop) {
     std::mutex mu;
     std::condition_variable_any cv;
     do {
+      salts->Rotate();  // an idle server forgets old salts too
       if (auto r = retention.Run(); !r.ok()) {
         spdlog::error("retention: {}", r.status().message());
       } else if (r->keys_destroyed + r->salts_destroyed + r->access_rows_deleted +

@@ -1,5 +1,7 @@
 #include "collect/event_input.h"
 
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -21,20 +23,20 @@ const json::value* Get(const json::object& o, std::string_view short_name,
   return o.if_contains(long_name);
 }
 
-// True for values that look like contact data, which props must not carry.
-bool LooksPersonal(std::string_view v) {
-  auto at = v.find('@');
-  if (at != std::string_view::npos && at > 0 && v.find('.', at) != std::string_view::npos) {
-    return true;
+// Prop names that announce personal data; such props are never kept.
+constexpr std::string_view kPersonalProps[] = {
+    "ip",      "ip_address", "email",    "mail",      "phone",   "mobile", "tel",       "user",
+    "user_id", "userid",     "uid",      "account",   "login",   "name",   "address",   "lat",
+    "lon",     "lng",        "latitude", "longitude", "imei",    "mac",    "token",     "password",
+    "code",    "q",          "query",    "search",    "id_card", "idcard", "install_id"};
+
+bool PersonalPropName(std::string_view key) {
+  std::string lower(key);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view p : kPersonalProps) {
+    if (lower == p) return true;
   }
-  std::size_t digits = 0;
-  for (char c : v) {
-    if (std::isdigit(static_cast<unsigned char>(c)))
-      ++digits;
-    else if (c != ' ' && c != '-' && c != '+' && c != '(' && c != ')')
-      return false;
-  }
-  return digits >= 7;
+  return false;
 }
 
 Result<std::optional<std::string>> Props(const json::value* v) {
@@ -68,7 +70,9 @@ Result<std::optional<std::string>> Props(const json::value* v) {
     if (text.size() > kMaxPropValue) {
       return InvalidArgument("prop '" + std::string(key) + "' is longer than 2000 bytes");
     }
-    if (LooksPersonal(text)) continue;
+    if (PersonalPropName(key) || LooksPersonal(text) || text.find('\0') != std::string::npos) {
+      continue;
+    }
     out[key] = text;
   }
   if (out.empty()) return std::optional<std::string>{};
@@ -118,6 +122,35 @@ Result<json::value> ParseJson(std::string_view body) {
 }
 
 }  // namespace
+
+bool LooksPersonal(std::string_view v) {
+  auto at = v.find('@');
+  if (at != std::string_view::npos && at > 0 && v.find('.', at) != std::string_view::npos) {
+    return true;
+  }
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(std::string(v), ec);
+  if (!ec) return true;  // an IP address
+  // A MAC address: six pairs of hex digits split by ':' or '-'.
+  if (v.size() == 17) {
+    bool mac = true;
+    for (std::size_t i = 0; i < 17 && mac; ++i) {
+      mac = i % 3 == 2 ? (v[i] == ':' || v[i] == '-')
+                       : std::isxdigit(static_cast<unsigned char>(v[i])) != 0;
+    }
+    if (mac) return true;
+  }
+  // A phone number: only digits and separators, at least 7 digits.
+  std::size_t digits = 0;
+  for (char c : v) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      ++digits;
+    } else if (c != ' ' && c != '-' && c != '+' && c != '(' && c != ')') {
+      return false;
+    }
+  }
+  return digits >= 7;
+}
 
 Result<EventInput> ParsePlausibleEvent(std::string_view body) {
   ASSIGN_OR_RETURN(json::value v, ParseJson(body));

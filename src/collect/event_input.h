@@ -10,8 +10,9 @@
 // same shape, each optionally with "timestamp" (Unix seconds).
 //
 // Props are event metadata, not personal data: at most 30, names up to 300
-// bytes, values (strings, numbers, booleans) up to 2000 bytes; a value that
-// looks like an e-mail address or a phone number is dropped, not stored.
+// bytes, values (strings, numbers, booleans) up to 2000 bytes. A prop whose
+// name says it is personal (ip, email, phone, user, account, lat, lon, search,
+// token...) or whose value LooksPersonal is dropped, not stored.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -25,6 +26,10 @@
 namespace yz::collect {
 
 inline constexpr std::size_t kMaxBatch = 1000;
+
+// True for text that looks like contact data or a network identity: an e-mail
+// address, a phone number (7+ digits), an IP address or a MAC address.
+bool LooksPersonal(std::string_view text);
 
 // InvalidArgument with a message a client can act on.
 Result<EventInput> ParsePlausibleEvent(std::string_view body);

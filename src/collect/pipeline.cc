@@ -168,7 +168,10 @@ Status Pipeline::Write(store::Connection& conn, std::deque<Item>& items) {
       access.push_back(&r);
       if (!known_days.contains(r.day)) new_days.insert(r.day);
     }
-    for (EventRow& r : it.batch.events) events.push_back(&r);
+    for (EventRow& r : it.batch.events) {
+      events.push_back(&r);
+      if (!known_days.contains(r.day)) new_days.insert(r.day);
+    }
   }
   store::Transaction tx(conn);
   RETURN_IF_ERROR(tx.begin_status());
@@ -229,7 +232,13 @@ void Pipeline::Run() {
         s = acquired.status();
       }
     }
-    if (s.ok()) s = Write(**conn, items);
+    if (s.ok()) {
+      try {
+        s = Write(**conn, items);
+      } catch (const std::exception& e) {  // bad_alloc and the like: fail, never terminate
+        s = Internal(std::string("collection writer: ") + e.what());
+      }
+    }
     if (!s.ok()) {
       spdlog::error("collection writer: {}", s.message());
       conn.reset();  // a broken connection is not reused
@@ -245,7 +254,11 @@ void Pipeline::Run() {
     }
     space_.notify_all();
     for (Item& item : items) {
-      if (item.done) item.done(s);
+      try {
+        if (item.done) item.done(s);
+      } catch (const std::exception& e) {
+        spdlog::error("collection writer: a completion threw: {}", e.what());
+      }
     }
   }
 }

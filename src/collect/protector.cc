@@ -1,9 +1,11 @@
 #include "collect/protector.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <unordered_map>
 
+#include "collect/event_input.h"
 #include "collect/request_facts.h"
 
 namespace yz::collect {
@@ -13,6 +15,7 @@ constexpr std::int64_t kDaySeconds = 86400;
 constexpr std::size_t kMaxName = 120;
 constexpr std::size_t kMaxSite = 253;
 constexpr std::string_view kEngagement = "engagement";
+constexpr std::int64_t kFutureSlack = 3600;  // clocks disagree; a day ahead is a lie
 
 std::int64_t DayOf(std::int64_t unix_seconds) {
   std::int64_t d = unix_seconds / kDaySeconds;
@@ -77,14 +80,20 @@ AgentFacts Protector::ParseAgent(const UserAgentParser* parser, std::string_view
   AgentFacts f;
   UserAgent ua;
   if (parser) ua = parser->Parse(user_agent);
-  f.browser = std::move(ua.browser.family);
+  // uap-core's captures are bytes of the header, which need not be UTF-8.
+  auto storable = [](std::optional<std::string>& v) {
+    if (v) v = Storable(*v);
+  };
+  f.browser = Storable(ua.browser.family);
   f.browser_version = std::move(ua.browser.major);
-  f.os = std::move(ua.os.family);
+  storable(f.browser_version);
+  f.os = Storable(ua.os.family);
   f.os_version = std::move(ua.os.major);
-  f.device = std::move(ua.device.family);
+  storable(f.os_version);
+  f.device = Storable(ua.device.family);
   if (auto bot = BotName(user_agent, ua)) {
     f.bot = true;
-    f.bot_name = std::move(*bot);
+    f.bot_name = Storable(*bot);
   }
   return f;
 }
@@ -111,6 +120,9 @@ std::optional<std::string> Protector::Visitor(std::int64_t day, std::string_view
 }
 
 Result<AccessRow> Protector::Access(const RequestFacts& r, std::string_view source) {
+  if (r.at > now_() + kFutureSlack) {
+    return InvalidArgument("the request is dated in the future");
+  }
   AccessRow row;
   row.request_id = std::string(r.request_id);
   row.at = Minute(r.at);
@@ -162,7 +174,15 @@ Status Protector::Events(const RequestFacts& r, std::span<const EventInput> even
       return InvalidArgument(events.size() > 1 ? "event " + std::to_string(i) + ": " + why : why);
     };
     if (e.name.empty() || e.name.size() > kMaxName) return bad("name must be 1 to 120 bytes");
+    if (!Printable(e.name)) return bad("name must be text without control characters");
+    if (LooksPersonal(e.name)) return bad("name must not carry an e-mail address or phone number");
     if (e.site.empty() || e.site.size() > kMaxSite) return bad("domain must be 1 to 253 bytes");
+    if (!std::all_of(e.site.begin(), e.site.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+                 c == '[' || c == ']';
+        })) {
+      return bad("domain must be a host name");
+    }
     auto path = RedactedUrlPath(e.url, redact_);
     if (!path) return bad("url must be an absolute http(s) URL");
     const std::int64_t at = e.at.value_or(r.at);

@@ -14,6 +14,53 @@ constexpr std::size_t kMaxTarget = 512;
 
 char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
+// Length of the valid UTF-8 sequence at s[i], or 0 if there is none.
+std::size_t Utf8Length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  std::size_t n = c < 0x80           ? 1
+                  : (c >> 5) == 0x6  ? 2
+                  : (c >> 4) == 0xE  ? 3
+                  : (c >> 3) == 0x1E ? 4
+                                     : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  }
+  if (n == 2 && c < 0xC2) return 0;  // overlong
+  return n;
+}
+
+}  // namespace
+
+void AppendStorable(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (std::size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const std::size_t n = Utf8Length(text, i);
+    if (n == 0 || c < 0x20 || c == 0x7F) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+}
+
+std::string Storable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendStorable(out, text);
+  return out;
+}
+
+bool Printable(std::string_view text) { return Storable(text) == text; }
+
+namespace {
+
 bool IEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
                                             [](char x, char y) { return Lower(x) == Lower(y); });
@@ -38,25 +85,50 @@ void Cap(std::string& s, std::size_t limit) {
   s.resize(n);
 }
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = Lower(c);
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// A query parameter name as the server reads it: percent-decoded, '+' a blank.
+std::string DecodedName(std::string_view name) {
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '+') {
+      out += ' ';
+    } else if (name[i] == '%' && i + 2 < name.size() && HexValue(name[i + 1]) >= 0 &&
+               HexValue(name[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(name[i + 1]) * 16 + HexValue(name[i + 2]));
+      i += 2;
+    } else {
+      out += name[i];
+    }
+  }
+  return out;
+}
+
 // The query with the values of redacted names emptied; parameters kept in order.
+// Names are compared decoded ("%71" is "q"), and ';' separates like '&'.
 void AppendQuery(std::string& out, std::string_view query, std::span<const std::string> redact) {
   if (query.empty()) return;
   out += '?';
   bool first = true;
   while (!query.empty()) {
-    std::size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    std::size_t sep = query.find_first_of("&;");
+    std::string_view pair = query.substr(0, sep);
+    query = sep == std::string_view::npos ? std::string_view{} : query.substr(sep + 1);
     if (pair.empty()) continue;
     std::size_t eq = pair.find('=');
     std::string_view name = pair.substr(0, eq);
     if (!first) out += '&';
     first = false;
-    if (eq != std::string_view::npos && Redacted(name, redact)) {
-      out.append(name);
+    if (eq != std::string_view::npos && Redacted(DecodedName(name), redact)) {
+      AppendStorable(out, name);
       out += '=';
     } else {
-      out.append(pair);
+      AppendStorable(out, pair);
     }
   }
 }
@@ -85,6 +157,10 @@ std::optional<std::string> TruncateIp(std::string_view ip) {
     return asio::ip::address_v4(b).to_string() + "/24";
   }
   auto b = a.to_v6().to_bytes();
+  // 6to4 (2002::/16) carries the client's IPv4 address in bits 16-47: keep its /24.
+  if (b[0] == 0x20 && b[1] == 0x02) {
+    return asio::ip::address_v4({b[2], b[3], b[4], 0}).to_string() + "/24";
+  }
   std::fill(b.begin() + 6, b.end(), 0);
   return asio::ip::address_v6(b).to_string() + "/48";
 }
@@ -138,10 +214,10 @@ std::string RedactedTarget(std::string_view path, std::string_view query,
     }
     if (captured) {
       out += '{';
-      out += captured->first;
+      AppendStorable(out, captured->first);
       out += '}';
     } else {
-      out.append(seg);
+      AppendStorable(out, seg);
     }
     i = j;
   }

@@ -16,8 +16,18 @@
 
 namespace yz::collect {
 
-// The network of `ip`: "203.0.113.0/24" for IPv4 (and IPv4-mapped IPv6),
-// "2001:db8:1::/48" for IPv6. nullopt if `ip` is not an address.
+// `text` as a stored value may hold it: valid UTF-8 without control characters
+// (NUL, CR, LF...); any other byte is written as %XX. Both stores refuse NUL, and
+// PostgreSQL refuses invalid UTF-8, so every text the collector keeps from a
+// request passes through here.
+void AppendStorable(std::string& out, std::string_view text);
+std::string Storable(std::string_view text);
+// True when Storable would keep `text` unchanged.
+bool Printable(std::string_view text);
+
+// The network of `ip`: "203.0.113.0/24" for IPv4, IPv4-mapped and 6to4 IPv6
+// (whose /48 would still hold the whole IPv4 address); "2001:db8:1::/48" for
+// other IPv6. nullopt if `ip` is not an address.
 std::optional<std::string> TruncateIp(std::string_view ip);
 
 // The primary language subtag of the first range in an Accept-Language header,

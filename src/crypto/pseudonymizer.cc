@@ -38,7 +38,13 @@ Result<std::string> Pseudonymizer::Id(DayNumber day, std::string_view input) {
   unsigned char id[kIdBytes];
   {
     std::lock_guard lock(mu_);
-    RotateLocked(day);
+    // The clock, not the day asked for, moves the window: a request dated in the
+    // future must not destroy yesterday's salt early.
+    RotateLocked(UtcDay(clock_()));
+    if (day > newest_day_ + 1) {
+      return FailedPrecondition("pseudonymizer: day " + std::to_string(day) +
+                                " lies in the future; no salt is made for it");
+    }
     if (day < newest_day_ - keep_days_) {
       return FailedPrecondition("pseudonymizer: the salt of day " + std::to_string(day) +
                                 " is destroyed; ids for it can no longer be computed");

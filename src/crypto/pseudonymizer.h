@@ -9,9 +9,10 @@
 // FailedPrecondition, even for a day that never had a salt, so a destroyed salt can
 // never be replaced by a fresh one for the same day.
 //
-// The newest day seen advances with Rotate(day) and with any Id call for a later
-// day, so salts are destroyed even when nobody calls Rotate (the clock-driven
-// Id(input) rotates first).
+// The newest day seen advances with Rotate(day) and with the clock at every Id
+// call, so salts are destroyed even when nobody calls Rotate. A day after
+// tomorrow (per the clock) gets no salt: a future-dated input cannot move the
+// window and destroy yesterday's salt early.
 //
 // Salts live in memory (guarded, wiped on destruction), loaded through the
 // SaltLoader when one is given (the server keeps them in the keystore, so nodes

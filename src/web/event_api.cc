@@ -22,6 +22,7 @@ namespace json = boost::json;
 constexpr std::size_t kMaxEventBody = 64 * 1024;    // one tracker event
 constexpr std::size_t kMaxBatchBody = 1024 * 1024;  // up to 1000 events
 constexpr const char* kRetryAfterSeconds = "1";
+constexpr std::int64_t kMinGroup = 5;  // smallest count a custom event name is shown with
 
 std::int64_t Now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -168,6 +169,8 @@ Response Stats(App& app, Request& req) {
       "FROM events WHERE site = $1 AND day = $2",
       p);
   if (!totals.ok()) return Response::FromStatus(totals.status());
+  // C3.4: a custom event name shows only once it counts kMinGroup; rarer names
+  // (which could single someone out) are summed under "(other)".
   auto by_name = (*conn)->Query(
       "SELECT name, COUNT(*) FROM events WHERE site = $1 AND day = $2 AND name <> 'pageview' "
       "GROUP BY name ORDER BY name",
@@ -177,7 +180,14 @@ Response Stats(App& app, Request& req) {
       (*conn)->Query("SELECT COALESCE(SUM(hits), 0) FROM bot_hits WHERE site = $1 AND day = $2", p);
   if (!bots.ok()) return Response::FromStatus(bots.status());
   json::object events;
-  for (const auto& row : *by_name) events[row.Text(0)] = row.Int(1);
+  std::int64_t other = 0;
+  for (const auto& row : *by_name) {
+    if (row.Int(1) >= kMinGroup)
+      events[row.Text(0)] = row.Int(1);
+    else
+      other += row.Int(1);
+  }
+  if (other > 0) events["(other)"] = other;
   json::object out{{"site", site},
                    {"day", DayText(day)},
                    {"visitors", (*totals)[0].Int(0)},
@@ -218,7 +228,17 @@ Server::AccessHook AccessLogHook(App& app) {
                        [dropped] { return static_cast<double>(dropped->load()); });
   return [&app, dropped](const Request& req, const Response& res) {
     const std::string aid = AnonymousId(req);
-    auto row = app.protector->Access(FactsOf(req, res.status, aid));
+    collect::RequestFacts facts = FactsOf(req, res.status, aid);
+    // No route named the path's parts, so nothing says which are tokens: a
+    // path nobody serves is logged by its first segment only.
+    std::string coarse;
+    if (res.status == 404 && req.params.empty()) {
+      const std::size_t second = req.path.find('/', 1);
+      coarse = second == std::string::npos ? req.path : req.path.substr(0, second) + "/*";
+      facts.path = coarse;
+      facts.query = {};
+    }
+    auto row = app.protector->Access(facts);
     collect::Batch batch;
     if (row.ok()) batch.access.push_back(std::move(*row));
     if (!row.ok() || !app.pipeline->Submit(std::move(batch), nullptr)) dropped->fetch_add(1);

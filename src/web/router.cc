@@ -69,6 +69,8 @@ Router::Match Router::Find(std::string_view method, std::string_view path,
     if (method_ok && !m.route) {
       m.route = &r;
       params = scratch;
+    } else if (!m.route && !m.path_matched) {
+      params = scratch;  // a 405 still names the path's parts (the access log redacts them)
     }
     m.path_matched = true;
     if (m.allow.find(r.method) == std::string::npos) {

@@ -46,7 +46,9 @@ class Router {
     bool path_matched = false;     // some route has this path, with another method (405)
     std::string allow;             // methods for that path, for the Allow header
   };
-  // Finds the route for `method` and `path`, filling `params` from `{name}` segments.
+  // Finds the route for `method` and `path`, filling `params` from `{name}` segments
+  // (from the first route with this path when only the method is wrong, so that
+  // a 405 can still be logged with its tokens redacted).
   Match Find(std::string_view method, std::string_view path,
              std::vector<std::pair<std::string, std::string>>& params) const;
 

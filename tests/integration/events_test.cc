@@ -159,6 +159,39 @@ TEST_F(EventsTest, AccessLogKeepsNoSensitiveValues) {  // C2.1
   EXPECT_EQ(rows[1].Text(0), "/guardian/{token}");
 }
 
+TEST_F(EventsTest, UnstorableOrUnroutedPathsNeitherLeakNorFailOthers) {  // C2.1, point 6
+  ASSERT_TRUE(server_->WaitReady());
+  // A NUL or broken UTF-8 in one request's path must not fail the events
+  // committed in the same transaction.
+  for (int i = 0; i < 20; ++i) {
+    Send(port(), "GET", "/x%00y");
+    Send(port(), "GET", "/a%C3%28b");
+    auto r =
+        Send(port(), "POST", "/api/event", Event("pageview", "https://e.example/", "e.example"));
+    ASSERT_EQ(r.status, 202) << r.body;
+  }
+  // 405 and 404 paths keep no token.
+  EXPECT_EQ(Send(port(), "GET", "/api/v1/guardian/SECRETTOKEN4051/consent").status, 405);
+  EXPECT_EQ(Send(port(), "GET", "/guardian/SECRETTOKEN4041/nothing/here").status, 404);
+  store::Rows rows;
+  for (int i = 0; i < 100; ++i) {
+    rows = Query(*server_,
+                 "SELECT path FROM request_log WHERE path LIKE '/api/v1/guardian/%' "
+                 "OR path LIKE '/guardian%' OR path LIKE '/x%' ORDER BY id");
+    if (rows.size() >= 22) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  bool saw_405 = false, saw_404 = false, saw_nul = false;
+  for (const auto& row : rows) {
+    const std::string path = row.Text(0);
+    EXPECT_EQ(path.find("SECRETTOKEN"), std::string::npos) << path;
+    saw_405 |= path == "/api/v1/guardian/{token}/consent";
+    saw_404 |= path == "/guardian/*";
+    saw_nul |= path == "/x%00y";
+  }
+  EXPECT_TRUE(saw_405 && saw_404 && saw_nul);
+}
+
 TEST_F(EventsTest, SignedInRequestsCarryTheAccountSealed) {  // C2.1
   const std::string token = LoggedInAdult(port(), server_->data_dir(), "events-log@example.cn");
   ASSERT_FALSE(token.empty());

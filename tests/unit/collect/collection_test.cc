@@ -191,6 +191,50 @@ TEST_P(CollectionTest, EngagementPingsAreNotKept) {  // C2.1: no time-on-page tr
   EXPECT_TRUE(b.bots.empty());
 }
 
+TEST_P(CollectionTest, EventNamesAndSitesMustBeSafeText) {  // issue 5: bad input is a 400
+  for (const char* name : {"a\x01b", "sign up zhang@example.cn", "138 1234 5678"}) {
+    const EventInput e{
+        name, "https://site.example/", "site.example", std::nullopt, std::nullopt, std::nullopt};
+    Batch b;
+    EXPECT_EQ(protector_->Events(Facts(), std::span(&e, 1), "tracker", b).code(),
+              Code::kInvalidArgument)
+        << name;
+  }
+  const EventInput bad_site{"pageview",         "https://site.example/",
+                            "site example/<x>", std::nullopt,
+                            std::nullopt,       std::nullopt};
+  Batch b;
+  EXPECT_EQ(protector_->Events(Facts(), std::span(&bad_site, 1), "tracker", b).code(),
+            Code::kInvalidArgument);
+}
+
+TEST_P(CollectionTest, FutureDatedRequestsAreRefused) {  // C2.1: no key outlives its promise
+  RequestFacts f = Facts();
+  f.at = clock_.load() + 2 * 86400;
+  EXPECT_EQ(protector_->Access(f, "import").status().code(), Code::kInvalidArgument);
+  // A future-dated event cannot move the salt window and destroy yesterday's salt.
+  EXPECT_EQ(salts_
+                ->Id(crypto::UtcDay(std::chrono::system_clock::time_point(
+                         std::chrono::seconds(clock_.load()))) +
+                         5,
+                     "x")
+                .status()
+                .code(),
+            Code::kFailedPrecondition);
+}
+
+TEST_P(CollectionTest, EventDaysAreRecordedForRetention) {  // C2.1
+  const EventInput view{"pageview",   "https://site.example/a", "site.example", std::nullopt,
+                        std::nullopt, clock_.load() - 3 * 86400};
+  Batch b;
+  ASSERT_OK(protector_->Events(Facts(), std::span(&view, 1), "batch", b));
+  ASSERT_OK(Write(std::move(b)));
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM log_days WHERE day = $1",
+                  {std::int64_t{clock_.load() / 86400 - 3}})[0]
+                .Int(0),
+            1);
+}
+
 TEST_P(CollectionTest, EventsAreValidatedAndRedacted) {  // C2.1
   EventInput e{"Signup",
                "https://site.example/join?email=a%40b.cn&ref=ad",

@@ -39,6 +39,19 @@ TEST(ParsePlausibleEvent, PropsNeverCarryContacts) {  // C2.4
   EXPECT_EQ(e->props, R"({"ok":"yes"})");
 }
 
+TEST(ParsePlausibleEvent, PropsNeverCarryIdentities) {  // C2.4
+  auto e = ParsePlausibleEvent(
+      R"({"n":"x","u":"https://a.example/","d":"a.example","p":{"ip":"x","lat":"39.9",)"
+      R"("Search":"my query","where":"203.0.113.77","dev":"aa:bb:cc:dd:ee:ff",)"
+      R"("v6":"2001:db8::1","nul":"a\u0000b","plan":"pro"}})");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->props, R"({"plan":"pro"})");
+  EXPECT_TRUE(LooksPersonal("13812345678"));
+  EXPECT_TRUE(LooksPersonal("zhang@example.cn"));
+  EXPECT_FALSE(LooksPersonal("Outbound Link: Click"));
+  EXPECT_FALSE(LooksPersonal("2026"));
+}
+
 TEST(ParsePlausibleEvent, RefusesWhatIsNotAnEvent) {
   for (const char* body :
        {"", "not json", "[]", R"({"u":"https://a/","d":"a"})", R"({"n":"x","d":"a"})",

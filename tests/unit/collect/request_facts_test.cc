@@ -57,6 +57,29 @@ TEST(RedactedTarget, RemovesSensitiveValuesOnly) {  // C2.1
   EXPECT_LE(RedactedTarget("/" + std::string(4000, 'a'), "", {}, kRedact).size(), 512u);
 }
 
+TEST(RedactedTarget, NamesAreComparedAsTheServerReadsThem) {  // C2.1
+  // Percent-encoded names, '+', and ';' separators hide nothing.
+  EXPECT_EQ(RedactedTarget("/search", "%71=secret&a=1;q=semi&Q%75ery=enc", {},
+                           std::vector<std::string>{"q", "query"}),
+            "/search?%71=&a=1&q=&Q%75ery=");
+  EXPECT_EQ(RedactedTarget("/x", "to+ken=abc", {}, std::vector<std::string>{"to ken"}),
+            "/x?to+ken=");
+}
+
+TEST(RedactedTarget, KeepsOnlyStorableText) {  // C2.1: NUL and invalid UTF-8 never reach a store
+  EXPECT_EQ(RedactedTarget(std::string("/a\0b", 4), "", {}, kRedact), "/a%00b");
+  EXPECT_EQ(RedactedTarget("/a\xC3(b", "", {}, kRedact), "/a%C3(b");
+  EXPECT_EQ(RedactedTarget("/\xE6\xB0\xB8\xE5\xB7\x9E", "x=\n", {}, kRedact),
+            "/\xE6\xB0\xB8\xE5\xB7\x9E?x=%0A");
+  EXPECT_TRUE(Printable("永州 ok"));
+  EXPECT_FALSE(Printable(std::string("a\0", 2)));
+  EXPECT_EQ(Storable("\xFF\x7F"), "%FF%7F");
+}
+
+TEST(TruncateIp, SixToFourKeepsOnlyTheEmbeddedSlash24) {  // C2.1
+  EXPECT_EQ(TruncateIp("2002:cb00:7107:1234::1"), "203.0.113.0/24");
+}
+
 TEST(RedactedUrlPath, FromTrackerUrls) {  // C2.1
   EXPECT_EQ(RedactedUrlPath("https://site.example/products?q=bearing&token=x#top", kRedact),
             "/products?q=&token=");
