@@ -34,6 +34,7 @@ constexpr std::int64_t kDay = 86'400;
 constexpr std::int64_t kDefaultPreciseRetention = kDay;
 constexpr std::int64_t kDefaultGeohashRetention = 30 * kDay;
 constexpr std::int64_t kDefaultDeviceRetention = 400 * kDay;
+constexpr std::int64_t kDefaultIdRetention = 180 * kDay;  // device.imei, device.mac
 
 constexpr privacy::Purpose kAllPurposes[] = {
     privacy::Purpose::kService,   privacy::Purpose::kSecurity,   privacy::Purpose::kPersonalization,
@@ -213,10 +214,6 @@ Status DeviceService::RecordEvent(std::string_view install_id, const DeviceEvent
 
   const std::string device = Pseudonym(install_id);
   const std::string subject = "device:" + device;
-  // Security-only identifiers rest sealed and blind-indexed in the gate's table.
-  if (imei) RETURN_IF_ERROR(gate_.Write(subject, "device.imei", *imei));
-  if (mac) RETURN_IF_ERROR(gate_.Write(subject, "device.mac", *mac));
-
   const std::int64_t now = now_();
   const std::int64_t minute = now / 60 * 60;
   const std::string os = CoarseOs(e.os);
@@ -255,6 +252,10 @@ Status DeviceService::RecordEvent(std::string_view install_id, const DeviceEvent
             row)
         .status();
   }));
+  // Security-only identifiers rest sealed and blind-indexed in the gate's table,
+  // written once the event itself is recorded (a failed event leaves none).
+  if (imei) RETURN_IF_ERROR(gate_.Write(subject, "device.imei", *imei));
+  if (mac) RETURN_IF_ERROR(gate_.Write(subject, "device.mac", *mac));
   if (e.type == DeviceEventType::kUninstall) return ForgetLocation(device, /*cells=*/false);
   return Status::Ok();
 }
@@ -398,6 +399,23 @@ Result<std::int64_t> DeviceService::DeleteExpired(std::int64_t now) {
       now - RetentionSeconds("device.install_id", kDefaultDeviceRetention);
   ASSIGN_OR_RETURN(auto conn, db_.Acquire());
   std::int64_t deleted = 0;
+  // IMEI and MAC live in the gate's table: removed after their own retention.
+  for (const char* field : {"device.imei", "device.mac"}) {
+    const store::Value p[] = {std::string(field),
+                              now - RetentionSeconds(field, kDefaultIdRetention)};
+    ASSIGN_OR_RETURN(auto old, conn->Query("SELECT subject FROM personal_values WHERE field = $1 "
+                                           "AND updated_at < $2 AND subject LIKE 'device:%'",
+                                           p));
+    for (const auto& row : old) {
+      RETURN_IF_ERROR(gate_.Remove(row.Text(0), field));
+      ++deleted;
+    }
+  }
+  // A device forgotten altogether loses its data key too (crypto-shredding).
+  const store::Value gone_bound[] = {devices_before};
+  ASSIGN_OR_RETURN(auto gone,
+                   conn->Query("SELECT device FROM devices WHERE last_seen < $1", gone_bound));
+  for (const auto& row : gone) RETURN_IF_ERROR(gate_.Erase("device:" + row.Text(0)));
   const std::pair<const char*, std::int64_t> jobs[] = {
       {"DELETE FROM device_locations WHERE expires_at <= $1", now},
       {"DELETE FROM device_cells WHERE day < $1", cells_before},

@@ -130,7 +130,8 @@ class DeviceService {
   // Deletes what has outlived its inventory retention as of `now`: precise points
   // (device.location_precise), geohash cells (device.location_geohash), and
   // events, check-ins and device rows last seen longer ago than device.install_id's
-  // retention. Returns the number of rows deleted. Safe to run from several nodes.
+  // retention (and their data keys); IMEI and MAC after their own retention.
+  // Returns the number of rows deleted. Safe to run from several nodes.
   Result<std::int64_t> DeleteExpired(std::int64_t now);
 
   // The purposes the location consent stands for (from the inventory), in the

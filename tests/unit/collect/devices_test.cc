@@ -282,6 +282,32 @@ TEST_P(DevicesTest, DeleteExpiredRemovesOldRows) {
   EXPECT_EQ(Count("device_events"), 0);
 }
 
+// C2.2: IMEI and MAC go after their own 180 days; a device forgotten after 400
+// days loses its data key too.
+TEST_P(DevicesTest, DeleteExpiredRemovesIdentifiersAndKeys) {
+  auto e = Event(DeviceEventType::kInstall);
+  e.imei = kImei;
+  e.mac = kMac;
+  ASSERT_TRUE(service_->RecordEvent(kInstall, e).ok());
+  auto ids = [this] {
+    return Query(
+               "SELECT COUNT(*) FROM personal_values WHERE field IN ('device.imei', "
+               "'device.mac')")[0]
+        .Int(0);
+  };
+  EXPECT_EQ(ids(), 2);
+  ASSERT_TRUE(service_->DeleteExpired(clock_ + 179 * kDay).ok());
+  EXPECT_EQ(ids(), 2);
+  ASSERT_TRUE(service_->DeleteExpired(clock_ + 181 * kDay).ok());
+  EXPECT_EQ(ids(), 0);
+  ASSERT_TRUE(service_->DeleteExpired(clock_ + 401 * kDay).ok());
+  auto keys = keys_db_->Acquire();
+  ASSERT_TRUE(keys.ok());
+  auto left = (*keys)->Query("SELECT COUNT(*) FROM data_keys WHERE subject LIKE 'device:%'");
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ((*left)[0].Int(0), 0);
+}
+
 // C2.2: withdrawing the consent deletes the stored points at once.
 TEST_P(DevicesTest, WithdrawalDeletesPointsAtOnce) {
   ASSERT_TRUE(service_->SetLocationConsent(kInstall, true).ok());
