@@ -98,8 +98,8 @@ AgentFacts Protector::ParseAgent(const UserAgentParser* parser, std::string_view
   return f;
 }
 
-std::optional<std::string> Protector::Visitor(std::int64_t day, std::string_view site,
-                                              const RequestFacts& r) {
+Result<std::optional<std::string>> Protector::Visitor(std::int64_t day, std::string_view site,
+                                                      const RequestFacts& r) {
   // Plausible's input (site, IP, agent); a consented anonymous id replaces IP and
   // agent, so a visitor whose network changes is still one visitor that day.
   std::string input;
@@ -115,8 +115,13 @@ std::optional<std::string> Protector::Visitor(std::int64_t day, std::string_view
     input.append(r.user_agent);
   }
   auto id = salts_.Id(day, input);
-  if (!id.ok()) return std::nullopt;  // the day's salt is destroyed: no pseudonym at all
-  return std::move(*id);
+  // A day whose salt is destroyed (or not yet due) gets no pseudonym at all; any
+  // other failure (the keystore unreachable) is an error, not a silent gap.
+  if (!id.ok() && id.status().code() == Code::kFailedPrecondition) {
+    return std::optional<std::string>{};
+  }
+  if (!id.ok()) return id.status();
+  return std::optional<std::string>{std::move(*id)};
 }
 
 Result<AccessRow> Protector::Access(const RequestFacts& r, std::string_view source) {
@@ -132,7 +137,7 @@ Result<AccessRow> Protector::Access(const RequestFacts& r, std::string_view sour
   row.path = RedactedTarget(r.path, r.query, r.route_params, redact_);
   row.status = r.status;
   row.agent = Agent(r.user_agent);
-  row.visitor = Visitor(row.day, r.site, r);
+  ASSIGN_OR_RETURN(row.visitor, Visitor(row.day, r.site, r));
   auto prefix = TruncateIp(r.ip);
   const bool valid_ip = prefix.has_value();
   row.ip_prefix = valid_ip ? std::move(*prefix) : std::string("unknown");
@@ -215,7 +220,9 @@ Status Protector::Events(const RequestFacts& r, std::span<const EventInput> even
     auto known = std::find_if(visitors.begin(), visitors.end(),
                               [&](const Known& k) { return k.day == day && k.site == e.site; });
     if (known == visitors.end()) {
-      visitors.push_back({day, e.site, Visitor(day, e.site, r)});
+      auto visitor = Visitor(day, e.site, r);
+      if (!visitor.ok()) return visitor.status();
+      visitors.push_back({day, e.site, std::move(*visitor)});
       known = visitors.end() - 1;
     }
     row.visitor = known->visitor;

@@ -101,8 +101,8 @@ class Protector {
 
  private:
   static AgentFacts ParseAgent(const UserAgentParser* parser, std::string_view user_agent);
-  std::optional<std::string> Visitor(std::int64_t day, std::string_view site,
-                                     const RequestFacts& request);
+  Result<std::optional<std::string>> Visitor(std::int64_t day, std::string_view site,
+                                             const RequestFacts& request);
 
   privacy::Gate& gate_;
   std::vector<std::string> redact_;
