@@ -36,6 +36,7 @@ Result<std::string> Pseudonymizer::Id(std::string_view input) {
 Result<std::string> Pseudonymizer::Id(DayNumber day, std::string_view input) {
   RETURN_IF_ERROR(EnsureSodium());
   unsigned char id[kIdBytes];
+  std::shared_ptr<const SecretKey> salt;  // hashed with outside the lock
   {
     std::lock_guard lock(mu_);
     // The clock, not the day asked for, moves the window: a request dated in the
@@ -52,15 +53,16 @@ Result<std::string> Pseudonymizer::Id(DayNumber day, std::string_view input) {
     auto it = salts_.find(day);
     if (it == salts_.end()) {
       if (loader_) {
-        ASSIGN_OR_RETURN(SecretKey salt, loader_(day));
-        it = salts_.emplace(day, std::move(salt)).first;
+        ASSIGN_OR_RETURN(SecretKey loaded, loader_(day));
+        it = salts_.emplace(day, std::make_shared<const SecretKey>(std::move(loaded))).first;
       } else {
-        it = salts_.emplace(day, SecretKey::Random()).first;
+        it = salts_.emplace(day, std::make_shared<const SecretKey>(SecretKey::Random())).first;
       }
     }
-    crypto_generichash(id, sizeof id, reinterpret_cast<const unsigned char*>(input.data()),
-                       input.size(), it->second.data(), SecretKey::kSize);
+    salt = it->second;
   }
+  crypto_generichash(id, sizeof id, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size(), salt->data(), SecretKey::kSize);
   std::string hex(2 * kIdBytes + 1, '\0');
   sodium_bin2hex(hex.data(), hex.size(), id, sizeof id);
   hex.resize(2 * kIdBytes);

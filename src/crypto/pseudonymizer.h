@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -76,7 +77,9 @@ class Pseudonymizer {
   const int keep_days_;
   const SaltLoader loader_;
   mutable std::mutex mu_;  // guards everything below
-  std::map<DayNumber, SecretKey> salts_;
+  // Shared so that Id hashes outside the lock; a destroyed salt is wiped once the
+  // last Id using it returns.
+  std::map<DayNumber, std::shared_ptr<const SecretKey>> salts_;
   DayNumber newest_day_ = INT64_MIN;  // no day seen yet
 };
 
