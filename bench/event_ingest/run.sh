@@ -83,37 +83,8 @@ bench() {  # NAME URL SCRIPT CONNECTIONS
 }
 
 # ---- nginx: return 204 with a buffered access log ------------------------------------
-ng_port="$(free_port)"
-mkdir -p "$work/nginx/logs"
-cat >"$work/nginx/nginx.conf" <<EOF2
-worker_processes 2;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log $work/nginx/logs/access.log combined buffer=64k flush=1s;
-  client_body_temp_path $work/nginx/client_body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$ng_port;
-    location / { return 204; }
-  }
-}
-EOF2
-"$NGINX_BIN" -p "$work/nginx" -e "$work/nginx/logs/error.log" -c "$work/nginx/nginx.conf" \
-  >"$work/nginx.out" 2>&1 &
-ng_pid=$!
-if ! wait_http "http://127.0.0.1:$ng_port/" 204 "$ng_pid"; then
-  echo "event_ingest: nginx did not come up" >&2
-  cat "$work/nginx.out" "$work/nginx/logs/error.log" >&2 || true
-  exit 1
-fi
-bench nginx "http://127.0.0.1:$ng_port/api/event" "$work/event.lua" "$CONNECTIONS"
+start_nginx "$work/nginx/logs/access.log combined buffer=64k flush=1s" || exit 1
+bench nginx "$ng_url/api/event" "$work/event.lua" "$CONNECTIONS"
 stop_pid "$ng_pid" || true
 ng_pid=""
 

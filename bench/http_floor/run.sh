@@ -47,37 +47,7 @@ source "$here/../lib/common.sh"
 start_yzcloud --threads 2 || { echo "http_floor: yzcloud did not come up" >&2; exit 1; }
 
 # ---- nginx -----------------------------------------------------------------------
-ng_port="$(free_port)"
-mkdir -p "$work/nginx/logs"
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 2;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/client_body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$ng_port;
-    location / { return 204; }
-  }
-}
-EOF
-"$NGINX_BIN" -p "$work/nginx" -e "$work/nginx/logs/error.log" -c "$work/nginx/nginx.conf" \
-  >"$work/nginx.out" 2>&1 &
-ng_pid=$!
-ng_url="http://127.0.0.1:$ng_port"
-if ! wait_http "$ng_url/" 204 "$ng_pid"; then
-  echo "http_floor: nginx did not come up on $ng_url" >&2
-  cat "$work/nginx.out" "$work/nginx/logs/error.log" >&2 2>/dev/null || true
-  exit 1
-fi
+start_nginx off || exit 1
 
 # ---- measure ---------------------------------------------------------------------
 # bench NAME URL: warm up, then measure; leaves wrk's report in $work/NAME.wrk.

@@ -59,3 +59,41 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else
 
 # Peak resident memory of a live process, in MB (VmHWM).
 peak_rss_mb() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+# start_nginx ACCESS_LOG: nginx (NGINX_BIN) with 2 workers answering `return 204`
+# on a free port, with the given access_log directive ("off", or a file and its
+# buffering); sets ng_pid and ng_url.
+start_nginx() {
+  local access_log=$1 port
+  port="$(free_port)"
+  mkdir -p "$work/nginx/logs"
+  cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log $access_log;
+  client_body_temp_path $work/nginx/client_body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$port;
+    location / { return 204; }
+  }
+}
+CONF
+  "$NGINX_BIN" -p "$work/nginx" -e "$work/nginx/logs/error.log" -c "$work/nginx/nginx.conf" \
+    >"$work/nginx.out" 2>&1 &
+  ng_pid=$!
+  ng_url="http://127.0.0.1:$port"
+  if ! wait_http "$ng_url/" 204 "$ng_pid"; then
+    echo "nginx did not come up on $ng_url" >&2
+    cat "$work/nginx.out" "$work/nginx/logs/error.log" >&2 2>/dev/null || true
+    return 1
+  fi
+}
