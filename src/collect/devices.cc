@@ -186,11 +186,6 @@ Result<std::string> DeviceService::Subject(std::string_view install_id) const {
   return "device:" + Pseudonym(install_id);
 }
 
-std::int64_t DeviceService::RetentionSeconds(std::string_view field, std::int64_t fallback) const {
-  const privacy::FieldSpec* spec = inventory_.Find(field);
-  return spec ? static_cast<std::int64_t>(spec->retention.duration.count()) : fallback;
-}
-
 Status DeviceService::RecordEvent(std::string_view install_id, const DeviceEvent& e) {
   // Everything is checked before anything is written.
   RETURN_IF_ERROR(CheckInstallId(install_id));
@@ -344,7 +339,8 @@ Status DeviceService::RecordLocation(std::string_view install_id, double lat, do
   if (!sealed.ok()) return sealed.status();
 
   const std::int64_t now = now_();
-  const std::int64_t expires = now + RetentionSeconds(kPreciseField, kDefaultPreciseRetention);
+  const std::int64_t expires =
+      now + inventory_.RetentionSeconds(kPreciseField, kDefaultPreciseRetention);
   RETURN_IF_ERROR(db_.InTransaction([&](store::Connection& conn) -> Status {
     const store::Value p[] = {row, device, store::Blob(std::move(*sealed)), now, expires};
     RETURN_IF_ERROR(conn.Exec("INSERT INTO device_locations (id, device, point, at, expires_at) "
@@ -394,15 +390,15 @@ Result<std::optional<LocationPoint>> DeviceService::LatestLocation(std::string_v
 
 Result<std::int64_t> DeviceService::DeleteExpired(std::int64_t now) {
   const std::int64_t cells_before =
-      (now - RetentionSeconds(kGeohashField, kDefaultGeohashRetention)) / kDay;
+      (now - inventory_.RetentionSeconds(kGeohashField, kDefaultGeohashRetention)) / kDay;
   const std::int64_t devices_before =
-      now - RetentionSeconds("device.install_id", kDefaultDeviceRetention);
+      now - inventory_.RetentionSeconds("device.install_id", kDefaultDeviceRetention);
   ASSIGN_OR_RETURN(auto conn, db_.Acquire());
   std::int64_t deleted = 0;
   // IMEI and MAC live in the gate's table: removed after their own retention.
   for (const char* field : {"device.imei", "device.mac"}) {
     const store::Value p[] = {std::string(field),
-                              now - RetentionSeconds(field, kDefaultIdRetention)};
+                              now - inventory_.RetentionSeconds(field, kDefaultIdRetention)};
     ASSIGN_OR_RETURN(auto old, conn->Query("SELECT subject FROM personal_values WHERE field = $1 "
                                            "AND updated_at < $2 AND subject LIKE 'device:%'",
                                            p));

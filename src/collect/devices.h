@@ -146,7 +146,6 @@ class DeviceService {
   std::string Pseudonym(std::string_view install_id) const;
   // Deletes the device's precise points (and, with `cells`, its geohash cells).
   Status ForgetLocation(const std::string& device, bool cells);
-  std::int64_t RetentionSeconds(std::string_view field, std::int64_t fallback) const;
 
   store::Database& db_;
   privacy::Gate& gate_;

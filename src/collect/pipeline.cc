@@ -157,26 +157,24 @@ Pipeline::Stats Pipeline::stats() const {
 }
 
 Status Pipeline::Write(store::Connection& conn, std::deque<Item>& items) {
-  // Statements by row count, reused across transactions of this writer.
-  static thread_local std::vector<std::string> access_sql, event_sql;
-  static thread_local std::set<std::int64_t> known_days;
   std::vector<AccessRow*> access;
   std::vector<EventRow*> events;
   std::set<std::int64_t> new_days;
   for (Item& it : items) {
     for (AccessRow& r : it.batch.access) {
       access.push_back(&r);
-      if (!known_days.contains(r.day)) new_days.insert(r.day);
+      if (!known_days_.contains(r.day)) new_days.insert(r.day);
     }
     for (EventRow& r : it.batch.events) {
       events.push_back(&r);
-      if (!known_days.contains(r.day)) new_days.insert(r.day);
+      if (!known_days_.contains(r.day)) new_days.insert(r.day);
     }
   }
   store::Transaction tx(conn);
   RETURN_IF_ERROR(tx.begin_status());
-  RETURN_IF_ERROR(InsertAll(conn, "request_log", kAccessColumns, kAccessWidth, access, access_sql));
-  RETURN_IF_ERROR(InsertAll(conn, "events", kEventColumns, kEventWidth, events, event_sql));
+  RETURN_IF_ERROR(
+      InsertAll(conn, "request_log", kAccessColumns, kAccessWidth, access, access_sql_));
+  RETURN_IF_ERROR(InsertAll(conn, "events", kEventColumns, kEventWidth, events, event_sql_));
   for (const Item& it : items) {
     for (const BotHit& b : it.batch.bots) {
       const Value p[] = {b.day, b.site, b.bot, b.hits};
@@ -194,7 +192,7 @@ Status Pipeline::Write(store::Connection& conn, std::deque<Item>& items) {
     if (!done.ok()) return done.status();
   }
   RETURN_IF_ERROR(tx.Commit());
-  known_days.insert(new_days.begin(), new_days.end());
+  known_days_.insert(new_days.begin(), new_days.end());
   return Status::Ok();
 }
 

@@ -33,7 +33,10 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "collect/records.h"
 #include "core/status.h"
@@ -94,6 +97,11 @@ class Pipeline {
   std::size_t queued_rows_ = 0;
   bool stopping_ = false;
   Stats stats_;
+  // The writer thread's own: multi-row INSERTs by row count, and the days it
+  // already recorded in log_days.
+  std::vector<std::string> access_sql_, event_sql_;
+  std::set<std::int64_t> known_days_;
+
   std::thread writer_;  // last: starts after the members it uses
 };
 

@@ -17,11 +17,6 @@ constexpr std::size_t kMaxSite = 253;
 constexpr std::string_view kEngagement = "engagement";
 constexpr std::int64_t kFutureSlack = 3600;  // clocks disagree; a day ahead is a lie
 
-std::int64_t DayOf(std::int64_t unix_seconds) {
-  std::int64_t d = unix_seconds / kDaySeconds;
-  return unix_seconds % kDaySeconds < 0 ? d - 1 : d;
-}
-
 std::int64_t Minute(std::int64_t unix_seconds) {
   std::int64_t r = unix_seconds % 60;
   return unix_seconds - (r < 0 ? r + 60 : r);
@@ -30,11 +25,6 @@ std::int64_t Minute(std::int64_t unix_seconds) {
 std::vector<std::string> RedactList(const privacy::Inventory& inventory) {
   const privacy::FieldSpec* spec = inventory.Find("log.url_path");
   return spec ? spec->redact_parameters : std::vector<std::string>{};
-}
-
-std::int64_t RetentionSeconds(const privacy::Inventory& inventory, std::string_view field) {
-  const privacy::FieldSpec* spec = inventory.Find(field);
-  return spec ? spec->retention.duration.count() : 0;
 }
 
 }  // namespace
@@ -46,7 +36,7 @@ Protector::Protector(privacy::Gate& gate, const privacy::Inventory& inventory,
                      crypto::Pseudonymizer& salts, std::function<std::int64_t()> now)
     : gate_(gate),
       redact_(RedactList(inventory)),
-      ip_full_seconds_(RetentionSeconds(inventory, "log.ip_full")),
+      ip_full_seconds_(inventory.RetentionSeconds("log.ip_full")),
       salts_(salts),
       now_(std::move(now)) {}
 

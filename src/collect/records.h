@@ -15,6 +15,13 @@ namespace yz::collect {
 
 using Bytes = std::vector<std::uint8_t>;
 
+// The UTC day number (days since 1970-01-01) of a Unix time, rounding down: the
+// day of the salt, the log key and the `day` columns.
+inline std::int64_t DayOf(std::int64_t unix_seconds) {
+  constexpr std::int64_t kDay = 86400;
+  return unix_seconds >= 0 ? unix_seconds / kDay : (unix_seconds - kDay + 1) / kDay;
+}
+
 // The user-agent facts every row carries (coarsened: family and major version).
 struct AgentFacts {
   std::string browser = "Other";

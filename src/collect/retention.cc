@@ -3,38 +3,23 @@
 #include "collect/protector.h"
 
 namespace yz::collect {
-namespace {
-
-constexpr std::int64_t kDaySeconds = 86400;
-
-std::int64_t Seconds(const privacy::Inventory& inventory, std::string_view field) {
-  const privacy::FieldSpec* spec = inventory.Find(field);
-  return spec ? spec->retention.duration.count() : 0;
-}
-
-std::int64_t FloorDay(std::int64_t t) {
-  return t >= 0 ? t / kDaySeconds : (t - kDaySeconds + 1) / kDaySeconds;
-}
-
-}  // namespace
-
 Retention::Retention(store::Database& db, privacy::Gate& gate, const privacy::Inventory& inventory,
                      std::function<std::int64_t()> now)
     : db_(db),
       gate_(gate),
-      ip_full_seconds_(Seconds(inventory, "log.ip_full")),
-      access_seconds_(Seconds(inventory, "log.request_time")),
-      event_seconds_(Seconds(inventory, "log.url_path")),
+      ip_full_seconds_(inventory.RetentionSeconds("log.ip_full")),
+      access_seconds_(inventory.RetentionSeconds("log.request_time")),
+      event_seconds_(inventory.RetentionSeconds("log.url_path")),
       now_(std::move(now)) {}
 
 Result<RetentionReport> Retention::Run() {
   RetentionReport report;
   const std::int64_t now = now_();
-  const std::int64_t today = FloorDay(now);
+  const std::int64_t today = DayOf(now);
   ASSIGN_OR_RETURN(auto conn, db_.Acquire());
 
   // A day's rows are all older than the retention once the day's end is.
-  const std::int64_t last_key_day = FloorDay(now - ip_full_seconds_) - 1;
+  const std::int64_t last_key_day = DayOf(now - ip_full_seconds_) - 1;
   const store::Value key_params[] = {last_key_day};
   ASSIGN_OR_RETURN(auto key_days,
                    conn->Query("SELECT day FROM log_days WHERE key_destroyed_at IS NULL "

@@ -735,6 +735,11 @@ const FieldSpec* Inventory::Find(std::string_view id) const {
   return it == field_index_.end() ? nullptr : &fields_[it->second];
 }
 
+std::int64_t Inventory::RetentionSeconds(std::string_view id, std::int64_t fallback) const {
+  const FieldSpec* spec = Find(id);
+  return spec ? static_cast<std::int64_t>(spec->retention.duration.count()) : fallback;
+}
+
 const Recipient* Inventory::FindRecipient(std::string_view id) const {
   for (const auto& r : recipients_) {
     if (r.id == id) return &r;

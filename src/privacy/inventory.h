@@ -153,6 +153,9 @@ class Inventory {
   // The declared field, or null when `id` is not declared: the gate then refuses
   // the read or write (C2.4). The pointer lives as long as this Inventory.
   const FieldSpec* Find(std::string_view id) const;
+  // The field's retention in seconds (after collection), or `fallback` when the
+  // field is not declared.
+  std::int64_t RetentionSeconds(std::string_view id, std::int64_t fallback = 0) const;
   const Recipient* FindRecipient(std::string_view id) const;
 
   const std::vector<FieldSpec>& fields() const { return fields_; }

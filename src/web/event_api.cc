@@ -154,7 +154,7 @@ std::string DayText(std::int64_t day) {
 // C3.4: counts only; bots are never among the visitors.
 Response Stats(App& app, Request& req) {
   const std::string site = req.Param("site");
-  std::int64_t day = Now() / 86400;
+  std::int64_t day = collect::DayOf(Now());
   if (auto text = req.QueryValue("day")) {
     auto parsed = ParseDay(*text);
     if (!parsed) return Response::Error(400, "invalid_argument", "day must be YYYY-MM-DD");
