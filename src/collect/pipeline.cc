@@ -1,5 +1,6 @@
 #include "collect/pipeline.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <set>
@@ -197,6 +198,7 @@ Status Pipeline::Write(store::Connection& conn, std::deque<Item>& items) {
 }
 
 void Pipeline::Run() {
+  pthread_setname_np(pthread_self(), "collect-writer");  // in top -H and perf
   std::optional<store::PooledConnection> conn;
   for (;;) {
     std::deque<Item> items;

@@ -1,7 +1,10 @@
 #include "web/server.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,12 +14,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
@@ -27,6 +28,10 @@
 #include <thread>
 #include <unordered_set>
 #include <variant>
+
+// GCC 12 reports Asio's own coroutine frame allocator (awaitable_frame_base's
+// operator new/delete pair) as mismatched once Session is inlined enough.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 namespace yz::web {
 namespace {
@@ -73,30 +78,139 @@ std::string NewRequestId() {
   return id;
 }
 
-// Written straight into Beast's header block: no intermediate copies on the hot path.
-void SetStandardHeaders(http::response<http::string_body>& out, std::string_view request_id) {
-  out.set(http::field::server, "yzcloud");
-  out.set("X-Request-Id", request_id);
-  out.set("X-Content-Type-Options", "nosniff");
-  out.set("X-Frame-Options", "DENY");
-  out.set("Referrer-Policy", "strict-origin-when-cross-origin");
-  if (out.find("Content-Security-Policy") == out.end()) {
-    out.set("Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-            "base-uri 'self'; form-action 'self'");
+char AsciiLower(char ch) { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch; }
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }
-  if (out.find(http::field::cache_control) == out.end()) {
-    out.set(http::field::cache_control, "no-store");
+  return true;
+}
+
+// Parses one request straight into a Request (Beast's parser, our storage): the
+// header names lower-cased once, no intermediate field container.
+class RequestReader final : public http::basic_parser<true> {
+ public:
+  explicit RequestReader(Request& req) : req_(req) {}
+  unsigned version() const { return version_; }
+
+ private:
+  void on_request_impl(http::verb, beast::string_view method, beast::string_view target,
+                       int version, beast::error_code&) override {
+    req_.method.assign(method.data(), method.size());
+    req_.target.assign(target.data(), target.size());
+    version_ = static_cast<unsigned>(version);
   }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+                     beast::error_code&) override {
+    Header& h = req_.headers.emplace_back();
+    h.name.resize(name.size());
+    for (std::size_t i = 0; i < name.size(); ++i) h.name[i] = AsciiLower(name[i]);
+    h.value.assign(value.data(), value.size());
+  }
+  void on_header_impl(beast::error_code&) override {}
+  // The parser has already checked a declared length against body_limit.
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
+    if (length) req_.body.reserve(static_cast<std::size_t>(*length));
+  }
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    req_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                                 beast::error_code&) override {
+    req_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  Request& req_;
+  unsigned version_ = 11;
+};
+
+// Appends "Name: value\r\n"; a CR or LF a handler let into a value becomes a
+// space, so no value can start a header of its own.
+void AppendHeader(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  const std::size_t from = out.size();
+  out.append(value);
+  for (std::size_t i = from; i < out.size(); ++i) {
+    if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+  }
+  out.append("\r\n");
+}
+
+// The status line and headers of `res`, with the standard ones every response
+// carries, into `out` (cleared first; its capacity is reused across requests).
+// The body is sent after it as is (a HEAD answer declares its length only).
+void SerializeHead(std::string& out, const Response& res, unsigned version, bool keep_alive,
+                   std::string_view request_id) {
+  out.clear();
+  out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  out.append(std::to_string(res.status));
+  out.push_back(' ');
+  auto reason = http::obsolete_reason(static_cast<http::status>(res.status));
+  out.append(reason.data(), reason.size());
+  out.append("\r\n");
+  AppendHeader(out, "Content-Type", res.content_type);
+  bool csp = false, cache_control = false;
+  for (const auto& h : res.headers) {
+    AppendHeader(out, h.name, h.value);
+    csp = csp || IEquals(h.name, "Content-Security-Policy");
+    cache_control = cache_control || IEquals(h.name, "Cache-Control");
+  }
+  out.append(
+      "Server: yzcloud\r\n"
+      "X-Content-Type-Options: nosniff\r\n"
+      "X-Frame-Options: DENY\r\n"
+      "Referrer-Policy: strict-origin-when-cross-origin\r\n");
+  AppendHeader(out, "X-Request-Id", request_id);
+  if (!csp) {
+    out.append(
+        "Content-Security-Policy: default-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'\r\n");
+  }
+  if (!cache_control) out.append("Cache-Control: no-store\r\n");
+  // 1xx, 204 and 304 have no body, so no length either (RFC 9110 8.6).
+  const bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;
+  if (!bodiless) {
+    out.append("Content-Length: ");
+    out.append(std::to_string(res.body.size()));
+    out.append("\r\n");
+  }
+  if (version == 10 && keep_alive) out.append("Connection: keep-alive\r\n");
+  if (version != 10 && !keep_alive) out.append("Connection: close\r\n");
+  out.append("\r\n");
 }
 
 }  // namespace
 
+using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+
+// One client connection. Lives on one I/O thread and is touched only there.
 struct Connection {
-  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
-  beast::tcp_stream stream;
+  explicit Connection(Socket s) : socket(std::move(s)) {}
+  Socket socket;
   beast::flat_buffer buffer;
-  bool idle = true;  // waiting for the next request to start; touched on the strand only
+  std::string head;  // the response's status line and headers, reused
+  // While we wait for the client (its request, or its reading of our answer),
+  // the moment it is dropped; the I/O thread's sweep closes it then.
+  Clock::time_point deadline = Clock::time_point::max();
+  bool idle = true;  // waiting for the next request to start
+};
+
+// One I/O thread: its own io_context (so nothing is shared or locked between
+// I/O threads on the request path) and the connections it serves.
+struct IoThread {
+  asio::io_context ioc{1};
+  asio::steady_timer sweep{ioc};
+  std::unordered_set<std::shared_ptr<Connection>> conns;  // touched on this thread only
+  std::thread thread;
 };
 
 struct Server::Impl {
@@ -104,14 +218,23 @@ struct Server::Impl {
       : config(c),
         router(r),
         metrics(m),
+        io(MakeIoThreads(c.threads)),
         workers(static_cast<std::size_t>(c.workers)),
-        acceptor(ioc),
-        signals(ioc, SIGINT, SIGTERM) {}
+        acceptor(io.front()->ioc),
+        signals(io.front()->ioc, SIGINT, SIGTERM) {}
+
+  static std::vector<std::unique_ptr<IoThread>> MakeIoThreads(std::int64_t n) {
+    std::vector<std::unique_ptr<IoThread>> v;
+    for (std::int64_t i = 0; i < std::max<std::int64_t>(1, n); ++i) {
+      v.push_back(std::make_unique<IoThread>());
+    }
+    return v;
+  }
 
   const Config config;
   const Router& router;
   Metrics& metrics;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<IoThread>> io;  // the first also accepts and takes signals
   asio::thread_pool workers;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -120,18 +243,19 @@ struct Server::Impl {
   Server::AccessHook on_response;
   std::atomic<bool> stopping{false};
 
-  std::mutex mu;  // guards conns; cv signals "stopping" and "conns became empty"
+  std::mutex mu;  // guards open; cv signals "stopping" and "no connection left"
   std::condition_variable cv;
-  std::unordered_set<std::shared_ptr<Connection>> conns;
+  std::size_t open = 0;
 
   asio::awaitable<void> Accept();
-  asio::awaitable<void> Reject(tcp::socket socket);
-  asio::awaitable<void> Session(std::shared_ptr<Connection> c);
+  asio::awaitable<void> Reject(Socket socket);
+  asio::awaitable<void> Session(IoThread& t, std::shared_ptr<Connection> c);
   Response Invoke(const Route& route, Request& req);
   asio::awaitable<Response> InvokeAsync(const Route& route, Request& req);
   std::string ClientIp(const std::string& peer, std::string_view forwarded_for) const;
+  void Sweep(IoThread& t);
   void BeginShutdown();
-  void Remove(const std::shared_ptr<Connection>& c);
+  void Remove(IoThread& t, const std::shared_ptr<Connection>& c);
 };
 
 std::string Server::Impl::ClientIp(const std::string& peer, std::string_view xff) const {
@@ -204,7 +328,7 @@ Response NoRoute(const Router::Match& match, const Request& req) {
   return Response::Error(404, "not_found", "no such resource: " + req.path);
 }
 
-asio::awaitable<void> Server::Impl::Reject(tcp::socket socket) {
+asio::awaitable<void> Server::Impl::Reject(Socket socket) {
   static const std::string kBody =
       R"({"error":{"code":"unavailable","message":"too many connections"}})";
   static const std::string kResponse =
@@ -217,31 +341,32 @@ asio::awaitable<void> Server::Impl::Reject(tcp::socket socket) {
   socket.close(ec);
 }
 
+// Accepts on the first I/O thread and hands connections to the I/O threads in turn.
 asio::awaitable<void> Server::Impl::Accept() {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kUse);
+  for (std::size_t next = 0;; ++next) {
+    IoThread& t = *io[next % io.size()];
+    auto [ec, socket] = co_await acceptor.async_accept(t.ioc, kUse);
     if (ec) {
       if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
       // Out of file descriptors and the like: back off instead of spinning.
       spdlog::warn("accept: {}", ec.message());
-      asio::steady_timer t(ioc, std::chrono::milliseconds(50));
-      co_await t.async_wait(kUse);
+      asio::steady_timer wait(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await wait.async_wait(kUse);
       continue;
     }
     if (metrics.open_connections() >= config.max_connections) {
       metrics.ConnectionRejected();
-      auto ex = socket.get_executor();
-      asio::co_spawn(ex, Reject(std::move(socket)), asio::detached);
+      asio::co_spawn(t.ioc, Reject(std::move(socket)), asio::detached);
       continue;
     }
-    auto conn = std::make_shared<Connection>(std::move(socket));
     {
       std::lock_guard lock(mu);
       if (stopping) continue;
-      conns.insert(conn);
+      ++open;
     }
     metrics.ConnectionOpened();
-    asio::co_spawn(conn->stream.get_executor(), Session(conn), [this, conn](std::exception_ptr e) {
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    asio::co_spawn(t.ioc, Session(t, conn), [this, &t, conn](std::exception_ptr e) {
       if (e) {
         try {
           std::rethrow_exception(e);
@@ -249,27 +374,30 @@ asio::awaitable<void> Server::Impl::Accept() {
           spdlog::error("connection ended by exception: {}", ex.what());
         }
       }
-      Remove(conn);
+      Remove(t, conn);
     });
   }
 }
 
-asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
+asio::awaitable<void> Server::Impl::Session(IoThread& t, std::shared_ptr<Connection> c) {
+  t.conns.insert(c);
   boost::system::error_code ec;
-  auto remote = c->stream.socket().remote_endpoint(ec);
+  auto remote = c->socket.remote_endpoint(ec);
   std::string peer = ec ? std::string() : remote.address().to_string();
   if (peer.starts_with("::ffff:")) peer = peer.substr(7);
   const auto timeout = std::chrono::milliseconds(config.request_timeout_ms);
 
   for (;;) {
-    http::request_parser<http::string_body> parser;
+    Request req;
+    RequestReader parser(req);
     parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
     parser.body_limit(static_cast<std::uint64_t>(config.max_body_bytes));
     if (stopping && c->buffer.size() == 0) break;
-    c->stream.expires_after(timeout);
+    c->deadline = Clock::now() + timeout;
     c->idle = true;
-    auto [rec, nread] = co_await http::async_read(c->stream, c->buffer, parser, kUse);
+    auto [rec, nread] = co_await http::async_read(c->socket, c->buffer, parser, kUse);
     c->idle = false;
+    c->deadline = Clock::time_point::max();
     if (rec) {
       std::optional<Response> refusal;
       if (rec == http::error::header_limit) {
@@ -283,35 +411,23 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
         refusal = Response::Error(400, "bad_request", "malformed HTTP request: " + rec.message());
       }
       if (refusal) {
-        http::response<http::string_body> res{static_cast<http::status>(refusal->status), 11};
-        res.set(http::field::content_type, refusal->content_type);
-        SetStandardHeaders(res, NewRequestId());
-        res.body() = std::move(refusal->body);
-        res.keep_alive(false);
-        res.prepare_payload();
-        c->stream.expires_after(timeout);
-        co_await http::async_write(c->stream, res, kUse);
+        SerializeHead(c->head, *refusal, 11, false, NewRequestId());
+        c->deadline = Clock::now() + timeout;
+        co_await asio::async_write(c->socket,
+                                   std::array{asio::const_buffer(asio::buffer(c->head)),
+                                              asio::const_buffer(asio::buffer(refusal->body))},
+                                   kUse);
         metrics.ObserveRequest("(refused)", "-", refusal->status, 0);
       }
       break;  // eof, timeout (slow client), reset, cancel: just close
     }
 
     auto started = Clock::now();
-    auto& in = parser.get();
-    Request req;
-    req.method = std::string(in.method_string());
-    req.target = std::string(in.target());
     req.peer_ip = peer;
     req.request_id = NewRequestId();
-    for (const auto& f : in) {
-      std::string name(f.name_string());
-      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      req.headers.push_back({std::move(name), std::string(f.value())});
-    }
     req.client_ip = ClientIp(peer, req.HeaderValue("x-forwarded-for"));
-    req.body = std::move(in.body());
-    bool keep_alive = in.keep_alive();
-    unsigned version = in.version();
+    bool keep_alive = parser.keep_alive();
+    const unsigned version = parser.version();
 
     Response res;
     std::string route_name;
@@ -344,33 +460,47 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
 
     if (on_response && !res.access_logged) on_response(req, res);
     if (stopping) keep_alive = false;
-    http::response<http::string_body> out{static_cast<http::status>(res.status), version};
-    out.set(http::field::content_type, res.content_type);
-    for (const auto& h : res.headers) out.insert(h.name, h.value);
-    SetStandardHeaders(out, req.request_id);
-    out.keep_alive(keep_alive);
-    if (req.method == "HEAD") {
-      out.content_length(res.body.size());
-    } else {
-      out.body() = std::move(res.body);
-      out.prepare_payload();
-    }
+    const bool head_only = req.method == "HEAD";
+    SerializeHead(c->head, res, version, keep_alive, req.request_id);
     // Recorded before the write so that a client who has its answer sees it counted.
     metrics.ObserveRequest(route_name, req.method, res.status,
                            std::chrono::duration<double>(Clock::now() - started).count());
-    c->stream.expires_after(timeout);
-    auto [wec, nwritten] = co_await http::async_write(c->stream, out, kUse);
+    const bool bodiless = head_only || res.status < 200 || res.status == 204 || res.status == 304;
+    c->deadline = Clock::now() + timeout;
+    auto [wec, nwritten] = co_await asio::async_write(
+        c->socket,
+        std::array{asio::const_buffer(asio::buffer(c->head)),
+                   bodiless ? asio::const_buffer() : asio::const_buffer(asio::buffer(res.body))},
+        kUse);
+    c->deadline = Clock::time_point::max();
     if (wec || !keep_alive) break;
   }
-  c->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  c->stream.close();
+  c->socket.shutdown(tcp::socket::shutdown_send, ec);
+  c->socket.close(ec);
 }
 
-void Server::Impl::Remove(const std::shared_ptr<Connection>& c) {
+// Closes the connections whose client missed its deadline: a request that does
+// not arrive in time (slow or idle clients) or an answer it does not read.
+void Server::Impl::Sweep(IoThread& t) {
+  const auto tick = std::clamp(std::chrono::milliseconds(config.request_timeout_ms / 4),
+                               std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+  t.sweep.expires_after(tick);
+  t.sweep.async_wait([this, &t](const boost::system::error_code& ec) {
+    if (ec) return;
+    const auto now = Clock::now();
+    for (const auto& c : t.conns) {
+      boost::system::error_code ignored;
+      if (c->deadline <= now) c->socket.close(ignored);
+    }
+    Sweep(t);
+  });
+}
+
+void Server::Impl::Remove(IoThread& t, const std::shared_ptr<Connection>& c) {
+  t.conns.erase(c);
   metrics.ConnectionClosed();
   std::lock_guard lock(mu);
-  conns.erase(c);
-  if (conns.empty()) cv.notify_all();
+  if (--open == 0) cv.notify_all();
 }
 
 void Server::Impl::BeginShutdown() {
@@ -379,13 +509,16 @@ void Server::Impl::BeginShutdown() {
   boost::system::error_code ec;
   acceptor.close(ec);
   signals.cancel(ec);
-  std::lock_guard lock(mu);
-  for (const auto& c : conns) {
+  for (auto& t : io) {
     // Idle keep-alive connections are closed now; busy ones close after their response.
-    asio::post(c->stream.get_executor(), [c] {
-      if (c->idle && c->buffer.size() == 0) c->stream.cancel();
+    asio::post(t->ioc, [t = t.get()] {
+      for (const auto& c : t->conns) {
+        boost::system::error_code ignored;
+        if (c->idle && c->buffer.size() == 0) c->socket.cancel(ignored);
+      }
     });
   }
+  std::lock_guard lock(mu);
   cv.notify_all();
 }
 
@@ -434,7 +567,7 @@ void Server::OnDrained(std::function<void()> fn) { impl_->on_drained = std::move
 void Server::OnResponse(AccessHook fn) { impl_->on_response = std::move(fn); }
 
 void Server::Shutdown() {
-  asio::post(impl_->ioc, [impl = impl_.get()] { impl->BeginShutdown(); });
+  asio::post(impl_->io.front()->ioc, [impl = impl_.get()] { impl->BeginShutdown(); });
 }
 
 void Server::Run() {
@@ -444,26 +577,38 @@ void Server::Run() {
     spdlog::info("signal {} received", signo);
     s.BeginShutdown();
   });
-  asio::co_spawn(s.ioc, s.Accept(), asio::detached);
-  auto guard = asio::make_work_guard(s.ioc);
-  std::vector<std::thread> threads;
-  for (std::int64_t i = 0; i < s.config.threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  asio::co_spawn(s.io.front()->ioc, s.Accept(), asio::detached);
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& t : s.io) {
+    guards.push_back(asio::make_work_guard(t->ioc));
+    s.Sweep(*t);
+    t->thread = std::thread([t = t.get()] {
+      pthread_setname_np(pthread_self(), "http-io");  // in top -H and perf
+      t->ioc.run();
+    });
+  }
 
   {
     std::unique_lock lock(s.mu);
     s.cv.wait(lock, [&s] { return s.stopping.load(); });
     bool drained = s.cv.wait_for(lock, std::chrono::milliseconds(s.config.shutdown_grace_ms),
-                                 [&s] { return s.conns.empty(); });
+                                 [&s] { return s.open == 0; });
     if (!drained) {
-      spdlog::warn("grace period over: closing {} connection(s)", s.conns.size());
-      for (const auto& c : s.conns)
-        asio::post(c->stream.get_executor(), [c] { c->stream.close(); });
-      s.cv.wait_for(lock, std::chrono::milliseconds(500), [&s] { return s.conns.empty(); });
+      spdlog::warn("grace period over: closing {} connection(s)", s.open);
+      for (auto& t : s.io) {
+        asio::post(t->ioc, [t = t.get()] {
+          for (const auto& c : t->conns) {
+            boost::system::error_code ignored;
+            c->socket.close(ignored);
+          }
+        });
+      }
+      s.cv.wait_for(lock, std::chrono::milliseconds(500), [&s] { return s.open == 0; });
     }
   }
-  guard.reset();
-  s.ioc.stop();
-  for (auto& t : threads) t.join();
+  guards.clear();
+  for (auto& t : s.io) t->ioc.stop();
+  for (auto& t : s.io) t->thread.join();
   s.workers.join();
   if (s.on_drained) s.on_drained();
   spdlog::info("stopped");

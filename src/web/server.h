@@ -1,7 +1,10 @@
-// The HTTP/1.1 server: Boost.Beast over Asio C++20 coroutines.
+// The HTTP/1.1 server: Beast's parser over Asio C++20 coroutines.
 //
-// One coroutine per connection on its own strand; `threads` I/O threads; handlers
-// marked Exec::kBlocking run on a separate worker pool. Every response carries an
+// `threads` I/O threads, each with its own io_context: a connection is handed to
+// one at accept and served by one coroutine there, so nothing on the request
+// path is shared or locked between I/O threads. Requests are parsed straight
+// into web::Request and answers serialized by hand into one reused buffer.
+// Handlers marked Exec::kBlocking run on a separate worker pool. Every response carries an
 // X-Request-Id and the security headers; errors use the JSON envelope.
 // Limits: header bytes (431), body bytes (413), a deadline for each request to
 // arrive (slow clients are dropped), max open connections (503 and close).

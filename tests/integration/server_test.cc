@@ -115,6 +115,43 @@ TEST_F(ServerTest, HeadHasHeadersButNoBody) {
   EXPECT_EQ(next->body, R"({"status":"ok"})");
 }
 
+TEST_F(ServerTest, Http10IsAnsweredInKindAndClosedUnlessKeptAlive) {
+  {
+    HttpClient c(port());
+    ASSERT_TRUE(c.SendRaw("GET /healthz HTTP/1.0\r\n\r\n"));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, R"({"status":"ok"})");
+    EXPECT_TRUE(c.WaitClosed(std::chrono::seconds(2)));  // 1.0 closes by default
+  }
+  HttpClient c(port());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.SendRaw("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->headers["connection"], "keep-alive");
+  }
+}
+
+TEST_F(ServerTest, NoContentAnswerHasNoLengthAndNoBody) {
+  HttpClient c(port());
+  // A 204 (the CORS preflight) pipelined with a GET: the GET's answer must be
+  // the very next bytes.
+  ASSERT_TRUE(
+      c.SendRaw("OPTIONS /api/event HTTP/1.1\r\nHost: x\r\nOrigin: https://a.example\r\n\r\n"
+                "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto preflight = c.ReadResponse();
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_FALSE(preflight->headers.contains("content-length"));
+  EXPECT_EQ(preflight->headers["access-control-allow-origin"], "*");
+  auto next = c.ReadResponse();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->body, R"({"status":"ok"})");
+}
+
 TEST_F(ServerTest, MetricsListRequestSeries) {
   (void)Fetch(port(), "GET", "/healthz");
   auto r = Fetch(port(), "GET", "/metrics");
