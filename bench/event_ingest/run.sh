@@ -17,8 +17,9 @@
 #   DURATION      measured wrk duration per case (default: 10s), after a 2 s warm-up
 #   CONNECTIONS   wrk connections for (a) (default: 64); BATCH_CONNECTIONS for (b) (default: 8)
 #   THREADS       wrk threads (default: 2)
+#   YZ_THREADS    yzcloud --threads (default: its own default, cores - 1, at least 1)
 #
-# yzcloud runs with 2 I/O threads on a fresh SQLite store; nginx with 2 workers.
+# yzcloud runs on a fresh SQLite store with YZ_THREADS I/O threads; nginx with 2 workers.
 # wrk shares the same cores. Peak RSS is yzcloud's VmHWM after each case.
 set -euo pipefail
 
@@ -30,6 +31,8 @@ DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 BATCH_CONNECTIONS="${BATCH_CONNECTIONS:-8}"
 THREADS="${THREADS:-2}"
+# yzcloud I/O threads: its default, one per core but one (the collection writer's).
+YZ_THREADS="${YZ_THREADS:-$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))}"
 WARMUP=2s
 
 for tool in wrk curl python3 "$NGINX_BIN" "$YZCLOUD_BIN"; do
@@ -89,7 +92,7 @@ stop_pid "$ng_pid" || true
 ng_pid=""
 
 # ---- yzcloud, collect_sync=normal (a 202 once committed to the OS) -------------------
-YZ_COLLECT_SYNC=normal start_yzcloud --threads 2
+YZ_COLLECT_SYNC=normal start_yzcloud --threads "$YZ_THREADS"
 bench normal "$yz_url/api/event" "$work/event.lua" "$CONNECTIONS"
 rss_n="$(peak_rss_mb "$yz_pid")"
 stop_pid "$yz_pid" || { echo "event_ingest: yzcloud did not stop cleanly" >&2; tail "$work/yzcloud.err" >&2; exit 1; }
@@ -97,7 +100,7 @@ yz_pid=""
 rm -rf "$work/yzcloud-data"
 
 # ---- yzcloud, collect_sync=full (the default: a 202 once fsynced) --------------------
-start_yzcloud --threads 2
+start_yzcloud --threads "$YZ_THREADS"
 bench yzcloud "$yz_url/api/event" "$work/event.lua" "$CONNECTIONS"
 rss_a="$(peak_rss_mb "$yz_pid")"
 bench batch "$yz_url/api/v1/events" "$work/batch.lua" "$BATCH_CONNECTIONS"
@@ -107,7 +110,7 @@ stop_pid "$yz_pid" || { echo "event_ingest: yzcloud did not stop cleanly" >&2; t
 yz_pid=""
 
 yz_rps="$(rps yzcloud)" ng_rps="$(rps nginx)" batch_rps="$(rps batch)"
-echo "== event_ingest summary ($(nproc) cores, $DURATION per case)"
+echo "== event_ingest summary ($(nproc) cores, $DURATION per case, yzcloud --threads $YZ_THREADS)"
 printf '%-44s %14s %10s %10s  %s\n' "case" "per second" "p99 (ms)" "RSS (MB)" "errors"
 printf '%-44s %14s %10s %10s  %s\n' "(a) nginx return 204, buffered access_log" "$ng_rps" "$(p99_ms nginx)" "-" "$(errors nginx)"
 printf '%-44s %14s %10s %10s  %s\n' "(a) yzcloud /api/event, collect_sync=full" "$yz_rps" "$(p99_ms yzcloud)" "$rss_a" "$(errors yzcloud)"

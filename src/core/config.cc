@@ -1,17 +1,25 @@
 #include "core/config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string_view>
+#include <thread>
 
 #include "core/toml.h"
 
 extern char** environ;
 
 namespace yz {
+
+std::int64_t DefaultIoThreads() {
+  const std::int64_t cores = std::thread::hardware_concurrency();
+  return std::max<std::int64_t>(1, cores - 1);
+}
+
 namespace {
 
 enum class Kind { kString, kInt, kStringList };

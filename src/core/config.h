@@ -19,19 +19,23 @@ namespace yz {
 // The PostgreSQL schema that holds the keystore when `keystore` is not set.
 inline constexpr const char* kKeystoreSchema = "yz_keys";
 
+// One I/O thread per core but one, at least one: the other core is the
+// collection writer's (bench/README.md, event_ingest, measured both ways).
+std::int64_t DefaultIoThreads();
+
 struct Config {
-  std::string listen = "127.0.0.1";  // address to bind
-  std::int64_t port = 8080;          // 0 picks a free port
-  std::int64_t threads = 2;          // I/O threads
-  std::int64_t workers = 4;          // blocking pool (database, hashing)
-  std::string data_dir = "./data";   // SQLite file, keys, outbox
-  std::string database;              // empty: SQLite at data_dir/yzcloud.db; or postgres://...
-  std::int64_t db_pool = 8;          // pooled connections
-  std::string key_dir;               // empty: data_dir/keys (master-N.key, blind.key)
-  std::string keystore;              // empty: SQLite data_dir/keys.db, or on PostgreSQL
-                                     // the data database's schema yz_keys
-  std::int64_t key_cache = 4096;     // unwrapped data keys kept in memory
-  std::int64_t adult_age = 18;       // under this, a guardian must consent (C5.1)
+  std::string listen = "127.0.0.1";           // address to bind
+  std::int64_t port = 8080;                   // 0 picks a free port
+  std::int64_t threads = DefaultIoThreads();  // I/O threads
+  std::int64_t workers = 4;                   // blocking pool (database, hashing)
+  std::string data_dir = "./data";            // SQLite file, keys, outbox
+  std::string database;           // empty: SQLite at data_dir/yzcloud.db; or postgres://...
+  std::int64_t db_pool = 8;       // pooled connections
+  std::string key_dir;            // empty: data_dir/keys (master-N.key, blind.key)
+  std::string keystore;           // empty: SQLite data_dir/keys.db, or on PostgreSQL
+                                  // the data database's schema yz_keys
+  std::int64_t key_cache = 4096;  // unwrapped data keys kept in memory
+  std::int64_t adult_age = 18;    // under this, a guardian must consent (C5.1)
   std::int64_t session_idle_seconds = 7 * 24 * 3600;  // a session unused this long ends
   std::int64_t session_max_seconds = 30 * 24 * 3600;  // and every session ends after this
   std::vector<std::string> trusted_proxies;           // CIDRs whose X-Forwarded-For is believed

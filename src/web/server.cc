@@ -17,6 +17,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
@@ -204,6 +205,21 @@ struct Connection {
   bool idle = true;  // waiting for the next request to start
 };
 
+using Buffers = std::array<asio::const_buffer, 2>;  // an answer's head and body
+
+// Hands `buffers` to the kernel without waiting: the socket is non-blocking, so
+// this takes what fits right away (all of it, for a typical answer) with no
+// reactor round trip and no posted completion. Returns what is left to send
+// asynchronously; `ec` is set only on a real error.
+beast::buffers_suffix<Buffers> WriteNow(Socket& socket, const Buffers& buffers,
+                                        boost::system::error_code& ec) {
+  const std::size_t n = socket.write_some(buffers, ec);
+  if (ec == asio::error::would_block) ec = {};
+  beast::buffers_suffix<Buffers> rest(buffers);
+  rest.consume(n);
+  return rest;
+}
+
 // One I/O thread: its own io_context (so nothing is shared or locked between
 // I/O threads on the request path) and the connections it serves.
 struct IoThread {
@@ -382,6 +398,7 @@ asio::awaitable<void> Server::Impl::Accept() {
 asio::awaitable<void> Server::Impl::Session(IoThread& t, std::shared_ptr<Connection> c) {
   t.conns.insert(c);
   boost::system::error_code ec;
+  c->socket.non_blocking(true, ec);  // for WriteNow
   auto remote = c->socket.remote_endpoint(ec);
   std::string peer = ec ? std::string() : remote.address().to_string();
   if (peer.starts_with("::ffff:")) peer = peer.substr(7);
@@ -413,10 +430,9 @@ asio::awaitable<void> Server::Impl::Session(IoThread& t, std::shared_ptr<Connect
       if (refusal) {
         SerializeHead(c->head, *refusal, 11, false, NewRequestId());
         c->deadline = Clock::now() + timeout;
-        co_await asio::async_write(c->socket,
-                                   std::array{asio::const_buffer(asio::buffer(c->head)),
-                                              asio::const_buffer(asio::buffer(refusal->body))},
-                                   kUse);
+        const Buffers out{asio::buffer(c->head), asio::buffer(refusal->body)};
+        auto rest = WriteNow(c->socket, out, ec);
+        if (!ec && beast::buffer_bytes(rest) > 0) co_await asio::async_write(c->socket, rest, kUse);
         metrics.ObserveRequest("(refused)", "-", refusal->status, 0);
       }
       break;  // eof, timeout (slow client), reset, cancel: just close
@@ -467,11 +483,13 @@ asio::awaitable<void> Server::Impl::Session(IoThread& t, std::shared_ptr<Connect
                            std::chrono::duration<double>(Clock::now() - started).count());
     const bool bodiless = head_only || res.status < 200 || res.status == 204 || res.status == 304;
     c->deadline = Clock::now() + timeout;
-    auto [wec, nwritten] = co_await asio::async_write(
-        c->socket,
-        std::array{asio::const_buffer(asio::buffer(c->head)),
-                   bodiless ? asio::const_buffer() : asio::const_buffer(asio::buffer(res.body))},
-        kUse);
+    const Buffers out{asio::buffer(c->head),
+                      bodiless ? asio::const_buffer() : asio::buffer(res.body)};
+    boost::system::error_code wec;
+    auto rest = WriteNow(c->socket, out, wec);
+    if (!wec && beast::buffer_bytes(rest) > 0) {
+      std::tie(wec, std::ignore) = co_await asio::async_write(c->socket, rest, kUse);
+    }
     c->deadline = Clock::time_point::max();
     if (wec || !keep_alive) break;
   }
