@@ -3,8 +3,42 @@
 #include <sodium.h>
 
 #include <climits>
+#include <cstring>
+#include <new>
 
 namespace yz::crypto {
+
+// The keyed BLAKE2b state once the salt's key block is absorbed, kept in guarded
+// memory (sodium_malloc) and wiped when the day's salt is destroyed. An id starts
+// from a copy of it, so the key block is compressed once per day, not per id.
+class Pseudonymizer::KeyedHash {
+ public:
+  explicit KeyedHash(const SecretKey& salt)
+      : state_(static_cast<unsigned char*>(sodium_malloc(sizeof(crypto_generichash_state)))) {
+    if (!state_) throw std::bad_alloc();
+    crypto_generichash_state st;  // aligned as BLAKE2b wants; sodium_malloc may not be
+    crypto_generichash_init(&st, salt.data(), SecretKey::kSize, kIdBytes);
+    std::memcpy(state_, &st, sizeof st);
+    sodium_memzero(&st, sizeof st);
+    sodium_mprotect_readonly(state_);
+  }
+  ~KeyedHash() { sodium_free(state_); }
+  KeyedHash(const KeyedHash&) = delete;
+  KeyedHash& operator=(const KeyedHash&) = delete;
+
+  // The same bytes as crypto_generichash(out, kIdBytes, input, salt).
+  void Hash(std::string_view input, unsigned char (&out)[kIdBytes]) const {
+    crypto_generichash_state st;
+    std::memcpy(&st, state_, sizeof st);
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(input.data()),
+                              input.size());
+    crypto_generichash_final(&st, out, kIdBytes);
+    sodium_memzero(&st, sizeof st);
+  }
+
+ private:
+  unsigned char* state_;
+};
 
 DayNumber UtcDay(std::chrono::system_clock::time_point t) {
   return std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
@@ -36,7 +70,7 @@ Result<std::string> Pseudonymizer::Id(std::string_view input) {
 Result<std::string> Pseudonymizer::Id(DayNumber day, std::string_view input) {
   RETURN_IF_ERROR(EnsureSodium());
   unsigned char id[kIdBytes];
-  std::shared_ptr<const SecretKey> salt;  // hashed with outside the lock
+  std::shared_ptr<const KeyedHash> salt;  // hashed with outside the lock
   {
     std::lock_guard lock(mu_);
     // The clock, not the day asked for, moves the window: a request dated in the
@@ -54,15 +88,14 @@ Result<std::string> Pseudonymizer::Id(DayNumber day, std::string_view input) {
     if (it == salts_.end()) {
       if (loader_) {
         ASSIGN_OR_RETURN(SecretKey loaded, loader_(day));
-        it = salts_.emplace(day, std::make_shared<const SecretKey>(std::move(loaded))).first;
+        it = salts_.emplace(day, std::make_shared<const KeyedHash>(loaded)).first;
       } else {
-        it = salts_.emplace(day, std::make_shared<const SecretKey>(SecretKey::Random())).first;
+        it = salts_.emplace(day, std::make_shared<const KeyedHash>(SecretKey::Random())).first;
       }
     }
     salt = it->second;
   }
-  crypto_generichash(id, sizeof id, reinterpret_cast<const unsigned char*>(input.data()),
-                     input.size(), salt->data(), SecretKey::kSize);
+  salt->Hash(input, id);
   std::string hex(2 * kIdBytes + 1, '\0');
   sodium_bin2hex(hex.data(), hex.size(), id, sizeof id);
   hex.resize(2 * kIdBytes);

@@ -71,6 +71,7 @@ class Pseudonymizer {
   std::vector<DayNumber> SaltDays() const;
 
  private:
+  class KeyedHash;  // a day's salt, absorbed as BLAKE2b's key (pseudonymizer.cc)
   void RotateLocked(DayNumber now_day);
 
   const Clock clock_;
@@ -79,7 +80,7 @@ class Pseudonymizer {
   mutable std::mutex mu_;  // guards everything below
   // Shared so that Id hashes outside the lock; a destroyed salt is wiped once the
   // last Id using it returns.
-  std::map<DayNumber, std::shared_ptr<const SecretKey>> salts_;
+  std::map<DayNumber, std::shared_ptr<const KeyedHash>> salts_;
   DayNumber newest_day_ = INT64_MIN;  // no day seen yet
 };
 

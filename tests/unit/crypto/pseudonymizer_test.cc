@@ -1,6 +1,7 @@
 #include "crypto/pseudonymizer.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <chrono>
 #include <vector>
@@ -36,6 +37,27 @@ TEST_F(PseudonymizerTest, SameInputOnTheSameDayGivesTheSameId) {  // C2.1
   EXPECT_EQ(a.size(), 32u);
   ASSERT_OK_AND_ASSIGN(std::string other, p_.Id("203.0.113.8|Mozilla/5.0|example.cn"));
   EXPECT_NE(a, other);
+}
+
+// The id is keyed BLAKE2b-128 of the input under the day's salt, byte for byte
+// (ids stored before the keyed state was precomputed stay comparable).
+TEST(PseudonymizerKeyTest, IdIsKeyedBlake2bUnderTheDaysSalt) {  // C2.1
+  std::vector<std::uint8_t> salt_bytes(SecretKey::kSize);
+  for (std::size_t i = 0; i < salt_bytes.size(); ++i) salt_bytes[i] = static_cast<std::uint8_t>(i);
+  Pseudonymizer p{[] { return system_clock::time_point(days(kDay)); }, 2,
+                  [&](DayNumber) { return SecretKey::FromBytes(salt_bytes); }};
+  for (std::string input : {std::string(), std::string("visitor"), std::string(300, 'x')}) {
+    unsigned char expected[Pseudonymizer::kIdBytes];
+    crypto_generichash(expected, sizeof expected,
+                       reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+                       salt_bytes.data(), salt_bytes.size());
+    char hex[2 * sizeof expected + 1];
+    sodium_bin2hex(hex, sizeof hex, expected, sizeof expected);
+    ASSERT_OK_AND_ASSIGN(std::string id, p.Id(kDay, input));
+    EXPECT_EQ(id, hex) << input.size();
+    ASSERT_OK_AND_ASSIGN(std::string again, p.Id(kDay, input));  // the state is not consumed
+    EXPECT_EQ(again, hex);
+  }
 }
 
 TEST_F(PseudonymizerTest, SameInputOnTheNextDayGivesAnotherId) {  // C2.1
