@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/url/parse.hpp>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,7 @@ TEST(UrlDomain, HostOnly) {  // C2.1
   EXPECT_EQ(UrlDomain("android-app://com.tencent.mm"), std::nullopt);
   EXPECT_EQ(UrlDomain("/relative"), std::nullopt);
   EXPECT_EQ(UrlDomain(""), std::nullopt);
+  EXPECT_EQ(UrlDomain("https://m.example.cn/#/news/1"), "m.example.cn");  // hash routing
 }
 
 TEST(RedactedTarget, RemovesSensitiveValuesOnly) {  // C2.1
@@ -86,6 +89,77 @@ TEST(RedactedUrlPath, FromTrackerUrls) {  // C2.1
   EXPECT_EQ(RedactedUrlPath("https://site.example", kRedact), "/");
   EXPECT_EQ(RedactedUrlPath("not a url", kRedact), std::nullopt);
   EXPECT_EQ(RedactedUrlPath("ftp://site.example/a", kRedact), std::nullopt);
+}
+
+// URLs are split by a fast path when they are plain http(s) URLs and by
+// Boost.URL otherwise; side by side with Boost.URL alone (the oracle below),
+// both functions must answer the same for every URL.
+std::optional<std::string> OracleUrlDomain(std::string_view url) {
+  auto u = boost::urls::parse_absolute_uri(url.substr(0, url.find('#')));
+  if (!u) return std::nullopt;
+  std::string scheme(u->scheme());
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  std::string host(u->encoded_host());
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (host.empty()) return std::nullopt;
+  if (host.starts_with("www.")) host.erase(0, 4);
+  return host;
+}
+
+std::optional<std::string> OracleRedactedUrlPath(std::string_view url) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) {
+    auto hash = url.find('#');
+    if (hash == std::string_view::npos) return std::nullopt;
+    u = boost::urls::parse_absolute_uri(url.substr(0, hash));
+    if (!u) return std::nullopt;
+  }
+  std::string scheme(u->scheme());
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  return RedactedTarget(u->encoded_path(), u->encoded_query(), {}, kRedact);
+}
+
+TEST(UrlParsing, FastPathAgreesWithBoostUrl) {  // C2.1
+  const char* urls[] = {
+      "https://site.example/products?q=bearing&token=x#top",
+      "HTTPS://Site.Example:8443/a/b/../c?x=1&y=%41",
+      "http://www.Baidu.com/s?wd=secret",
+      "https://site.example",
+      "https://site.example?only=query",
+      "https://site.example#frag",
+      "https://site.example/p?a=1#f?g",
+      "https://site.example/?",
+      "https://site.example/a?b?c/d&token=t",
+      "https://site.example/path;params=1/x:y@z",
+      "https://site.example/%7e/%7E",
+      "https://site.example/%",
+      "https://site.example/%zz",
+      "https://site.example/a b",
+      "https://site.example/\xC3\xA9",
+      "https://site.example/a\"b",
+      "https://user:pw@site.example/a",
+      "https://[::1]:8080/x",
+      "https://site.example:/x",
+      "https://site.example:99999/x",
+      "https://site.example:8a/x",
+      "https://h%41st/x",
+      "https://-host-/x",
+      "https://host./x",
+      "http://1.2.3.4/x?code=9",
+      "http:///path",
+      "http://",
+      "https:/site.example/x",
+      "ftp://site.example/a",
+      "android-app://com.tencent.mm",
+      "not a url",
+      "",
+  };
+  for (const char* url : urls) {
+    EXPECT_EQ(UrlDomain(url), OracleUrlDomain(url)) << url;
+    EXPECT_EQ(RedactedUrlPath(url, kRedact), OracleRedactedUrlPath(url)) << url;
+  }
 }
 
 TEST(BotName, CrawlersScriptsAndEmptyAgents) {  // C2.1 point 3
