@@ -90,6 +90,9 @@ start_nginx "$work/nginx/logs/access.log combined buffer=64k flush=1s" || exit 1
 bench nginx "$ng_url/api/event" "$work/event.lua" "$CONNECTIONS"
 stop_pid "$ng_pid" || true
 ng_pid=""
+# Each case starts on a quiet disk: nginx's ~100 MB of buffered log lines would
+# otherwise be written back during the next case and stretch its fsyncs.
+sync
 
 # ---- yzcloud, collect_sync=normal (a 202 once committed to the OS) -------------------
 YZ_COLLECT_SYNC=normal start_yzcloud --threads "$YZ_THREADS"
@@ -98,6 +101,7 @@ rss_n="$(peak_rss_mb "$yz_pid")"
 stop_pid "$yz_pid" || { echo "event_ingest: yzcloud did not stop cleanly" >&2; tail "$work/yzcloud.err" >&2; exit 1; }
 yz_pid=""
 rm -rf "$work/yzcloud-data"
+sync
 
 # ---- yzcloud, collect_sync=full (the default: a 202 once fsynced) --------------------
 start_yzcloud --threads "$YZ_THREADS"
