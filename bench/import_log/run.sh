@@ -11,7 +11,7 @@
 #   YZCLOUD_BIN   yzcloud binary (default: build/yzcloud in the repository)
 #   LINES         lines to generate (default: 1000000); SEED (default: 5)
 #   LOG           a combined-format log to use instead of generating one
-#   THREADS       yzcloud import-log --threads (default: one per core)
+#   THREADS       yzcloud import-log --threads (default: its own, one per core but one)
 #
 # goaccess 1.7 (Debian 12) runs with `--log-format=COMBINED --no-global-config -o
 # report.json`: a JSON report is its fastest complete mode on this machine (HTML
