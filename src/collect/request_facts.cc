@@ -213,6 +213,16 @@ std::optional<UrlParts> SimpleHttpUrl(std::string_view url) {
   return UrlParts{host, path, query};
 }
 
+// Boost.URL's reading of an http(s) URL. The fragment is dropped first: an
+// absolute URI has none, and trackers in hash-routing apps send one.
+std::optional<boost::urls::url_view> BoostHttpUrl(std::string_view url) {
+  auto u = boost::urls::parse_absolute_uri(url.substr(0, url.find('#')));
+  if (!u) return std::nullopt;
+  std::string scheme = ToLower(u->scheme());
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  return *u;
+}
+
 // "a.b.c.0/24" without inet_ntop and sprintf (this runs for every request).
 std::string V4Prefix24(unsigned a, unsigned b, unsigned c) {
   std::string out;
@@ -266,13 +276,10 @@ std::optional<std::string> UrlDomain(std::string_view url) {
   std::string host;
   if (auto fast = SimpleHttpUrl(url)) {
     host = ToLower(fast->host);
-  } else {
-    // An absolute URI has no fragment; the referrer's domain is there all the same.
-    auto u = boost::urls::parse_absolute_uri(url.substr(0, url.find('#')));
-    if (!u) return std::nullopt;
-    std::string scheme = ToLower(u->scheme());
-    if (scheme != "http" && scheme != "https") return std::nullopt;
+  } else if (auto u = BoostHttpUrl(url)) {
     host = ToLower(u->encoded_host());
+  } else {
+    return std::nullopt;
   }
   if (host.empty()) return std::nullopt;
   if (host.starts_with("www.")) host.erase(0, 4);
@@ -318,16 +325,8 @@ std::string RedactedTarget(std::string_view path, std::string_view query,
 std::optional<std::string> RedactedUrlPath(std::string_view url,
                                            std::span<const std::string> redact) {
   if (auto fast = SimpleHttpUrl(url)) return RedactedTarget(fast->path, fast->query, {}, redact);
-  auto u = boost::urls::parse_absolute_uri(url);
-  if (!u) {
-    // Trackers in hash-routing apps send fragments; those are never kept.
-    auto hash = url.find('#');
-    if (hash == std::string_view::npos) return std::nullopt;
-    u = boost::urls::parse_absolute_uri(url.substr(0, hash));
-    if (!u) return std::nullopt;
-  }
-  std::string scheme = ToLower(u->scheme());
-  if (scheme != "http" && scheme != "https") return std::nullopt;
+  auto u = BoostHttpUrl(url);
+  if (!u) return std::nullopt;
   return RedactedTarget(u->encoded_path(), u->encoded_query(), {}, redact);
 }
 

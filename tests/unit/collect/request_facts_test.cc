@@ -94,12 +94,18 @@ TEST(RedactedUrlPath, FromTrackerUrls) {  // C2.1
 // URLs are split by a fast path when they are plain http(s) URLs and by
 // Boost.URL otherwise; side by side with Boost.URL alone (the oracle below),
 // both functions must answer the same for every URL.
-std::optional<std::string> OracleUrlDomain(std::string_view url) {
+std::optional<boost::urls::url_view> OracleHttpUrl(std::string_view url) {
   auto u = boost::urls::parse_absolute_uri(url.substr(0, url.find('#')));
   if (!u) return std::nullopt;
   std::string scheme(u->scheme());
   for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (scheme != "http" && scheme != "https") return std::nullopt;
+  return *u;
+}
+
+std::optional<std::string> OracleUrlDomain(std::string_view url) {
+  auto u = OracleHttpUrl(url);
+  if (!u) return std::nullopt;
   std::string host(u->encoded_host());
   for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (host.empty()) return std::nullopt;
@@ -108,16 +114,8 @@ std::optional<std::string> OracleUrlDomain(std::string_view url) {
 }
 
 std::optional<std::string> OracleRedactedUrlPath(std::string_view url) {
-  auto u = boost::urls::parse_absolute_uri(url);
-  if (!u) {
-    auto hash = url.find('#');
-    if (hash == std::string_view::npos) return std::nullopt;
-    u = boost::urls::parse_absolute_uri(url.substr(0, hash));
-    if (!u) return std::nullopt;
-  }
-  std::string scheme(u->scheme());
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme != "http" && scheme != "https") return std::nullopt;
+  auto u = OracleHttpUrl(url);
+  if (!u) return std::nullopt;
   return RedactedTarget(u->encoded_path(), u->encoded_query(), {}, kRedact);
 }
 
