@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "http_client.h"
 #include "server_process.h"
@@ -150,6 +151,26 @@ TEST_F(ServerTest, NoContentAnswerHasNoLengthAndNoBody) {
   ASSERT_TRUE(next);
   EXPECT_EQ(next->status, 200);
   EXPECT_EQ(next->body, R"({"status":"ok"})");
+}
+
+TEST_F(ServerTest, PipelinedAnswersLargerThanTheSocketBuffersArriveWhole) {
+  // 300 notices (~8 MB) asked for at once and read only later: the server's
+  // first write fills the kernel's buffers and the rest must follow in order.
+  HttpClient c(port());
+  std::string many;
+  for (int i = 0; i < 300; ++i) many += "GET /privacy HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_TRUE(c.SendRaw(many));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::size_t first_size = 0;
+  for (int i = 0; i < 300; ++i) {
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r) << i;
+    ASSERT_EQ(r->status, 200) << i;
+    ASSERT_TRUE(r->complete) << i;
+    if (i == 0) first_size = r->body.size();
+    ASSERT_EQ(r->body.size(), first_size) << i;
+  }
+  EXPECT_GT(first_size, 10000u);
 }
 
 TEST_F(ServerTest, MetricsListRequestSeries) {
