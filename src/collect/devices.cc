@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "collect/geohash.h"
+#include "core/ascii.h"
 #include "core/random.h"
 #include "core/utf8.h"
 #include "crypto/aead.h"
@@ -41,8 +42,6 @@ constexpr privacy::Purpose kAllPurposes[] = {
     privacy::Purpose::kPromotion, privacy::Purpose::kStatistics, privacy::Purpose::kPartner,
     privacy::Purpose::kLegal,     privacy::Purpose::kResearch};
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -68,7 +67,7 @@ Status CheckText(std::string_view name, std::string_view value, std::size_t max)
 std::string CoarseOs(std::string_view os) {
   std::string s;
   for (char c : os) {
-    if (c != ' ' && c != '_' && c != '-') s.push_back(Lower(c));
+    if (c != ' ' && c != '_' && c != '-') s.push_back(AsciiLower(c));
   }
   if (s == "android") return "android";
   if (s == "ios" || s == "ipados" || s == "iphoneos") return "ios";

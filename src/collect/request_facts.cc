@@ -6,14 +6,14 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/ascii.h"
+
 namespace yz::collect {
 namespace {
 
 namespace asio = boost::asio;
 
 constexpr std::size_t kMaxTarget = 512;
-
-char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
 // Length of the valid UTF-8 sequence at s[i], or 0 if there is none.
 std::size_t Utf8Length(std::string_view s, std::size_t i) {
@@ -62,20 +62,9 @@ bool Printable(std::string_view text) { return Storable(text) == text; }
 
 namespace {
 
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return Lower(x) == Lower(y); });
-}
-
 bool Redacted(std::string_view name, std::span<const std::string> redact) {
   return std::any_of(redact.begin(), redact.end(),
-                     [&](const std::string& r) { return IEquals(name, r); });
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
+                     [&](const std::string& r) { return AsciiIEquals(name, r); });
 }
 
 // Cuts at a UTF-8 character boundary at most `limit` bytes long.
@@ -88,7 +77,7 @@ void Cap(std::string& s, std::size_t limit) {
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
-  c = Lower(c);
+  c = AsciiLower(c);
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
 }
@@ -158,16 +147,12 @@ constexpr bool IsUnreservedOrSubDelim(char c) {
          std::string_view("-._~!$&'()*+,;=").find(c) != std::string_view::npos;
 }
 
-constexpr bool IsHex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 // Every byte a pchar (or one of `extra`), every '%' the start of %XX.
 bool AllPchars(std::string_view s, std::string_view extra) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (c == '%') {
-      if (i + 2 >= s.size() || !IsHex(s[i + 1]) || !IsHex(s[i + 2])) return false;
+      if (i + 2 >= s.size() || HexValue(s[i + 1]) < 0 || HexValue(s[i + 2]) < 0) return false;
       i += 2;
     } else if (!IsUnreservedOrSubDelim(c) && c != ':' && c != '@' &&
                extra.find(c) == std::string_view::npos) {
@@ -182,7 +167,7 @@ std::optional<UrlParts> SimpleHttpUrl(std::string_view url) {
   auto prefix = [&](std::string_view p) {
     if (url.size() < p.size()) return false;
     for (std::size_t k = 0; k < p.size(); ++k) {
-      if (std::tolower(static_cast<unsigned char>(url[k])) != p[k]) return false;
+      if (AsciiLower(url[k]) != p[k]) return false;
     }
     i = p.size();
     return true;
@@ -218,7 +203,7 @@ std::optional<UrlParts> SimpleHttpUrl(std::string_view url) {
 std::optional<boost::urls::url_view> BoostHttpUrl(std::string_view url) {
   auto u = boost::urls::parse_absolute_uri(url.substr(0, url.find('#')));
   if (!u) return std::nullopt;
-  std::string scheme = ToLower(u->scheme());
+  std::string scheme = AsciiLowered(u->scheme());
   if (scheme != "http" && scheme != "https") return std::nullopt;
   return *u;
 }
@@ -269,15 +254,15 @@ std::optional<std::string> PrimaryLanguage(std::string_view header) {
       header[j] != ' ') {
     return std::nullopt;
   }
-  return ToLower(header.substr(i, n));
+  return AsciiLowered(header.substr(i, n));
 }
 
 std::optional<std::string> UrlDomain(std::string_view url) {
   std::string host;
   if (auto fast = SimpleHttpUrl(url)) {
-    host = ToLower(fast->host);
+    host = AsciiLowered(fast->host);
   } else if (auto u = BoostHttpUrl(url)) {
-    host = ToLower(u->encoded_host());
+    host = AsciiLowered(u->encoded_host());
   } else {
     return std::nullopt;
   }
@@ -333,7 +318,7 @@ std::optional<std::string> RedactedUrlPath(std::string_view url,
 std::optional<std::string> BotName(std::string_view user_agent, const UserAgent& parsed) {
   if (user_agent.find_first_not_of(" \t") == std::string_view::npos) return "(no user agent)";
   if (IsBot(parsed)) return parsed.browser.family != "Other" ? parsed.browser.family : "Spider";
-  std::string lower = ToLower(user_agent.substr(0, 512));
+  std::string lower = AsciiLowered(user_agent.substr(0, 512));
   for (std::string_view w : kCrawlerWords) {
     if (lower.find(w) != std::string::npos) {
       // Name it by the product token that carries the word, when there is one.

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "core/ascii.h"
+
 namespace yz::crypto {
 namespace {
 
@@ -17,8 +19,7 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-bool IsHex(char c) { return IsDigit(c) || (Lower(c) >= 'a' && Lower(c) <= 'f'); }
+bool IsHex(char c) { return IsDigit(c) || (AsciiLower(c) >= 'a' && AsciiLower(c) <= 'f'); }
 bool IsOneOf(char c, std::string_view set) { return set.find(c) != std::string_view::npos; }
 
 bool IsCnMobile(std::string_view d) { return d.size() == 11 && d[0] == '1'; }
@@ -45,7 +46,7 @@ Result<std::string> NormalizeEmail(std::string_view in) {
   while (!in.empty() && IsSpace(in.back())) in.remove_suffix(1);
   std::string out;
   out.reserve(in.size());
-  for (char c : in) out.push_back(Lower(c));
+  for (char c : in) out.push_back(AsciiLower(c));
   const std::size_t at = out.find('@');
   if (at == std::string::npos || at == 0 || at + 1 == out.size() ||
       out.find('@', at + 1) != std::string::npos) {
@@ -91,7 +92,7 @@ Result<std::string> NormalizeMac(std::string_view in) {
   std::string d;
   for (char c : in) {
     if (IsHex(c)) {
-      d.push_back(Lower(c));
+      d.push_back(AsciiLower(c));
     } else if (!IsOneOf(c, ":-. ")) {
       return InvalidArgument("MAC address contains a character that is not a hex digit");
     }

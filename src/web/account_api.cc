@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/ascii.h"
 #include "web/account_pages.h"
 #include "web/csrf.h"
 #include "web/i18n.h"
@@ -364,9 +365,7 @@ Response GuardianAct(AccountService& accounts, Request& req, bool consent) {
 std::optional<Credentials> RequestCredentials(const Request& req) {
   std::string_view auth = req.HeaderValue("authorization");
   if (auth.size() > 7) {
-    std::string scheme(auth.substr(0, 7));
-    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (scheme == "bearer ") {
+    if (AsciiLowered(auth.substr(0, 7)) == "bearer ") {
       std::string_view token = auth.substr(7);
       while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
       if (!token.empty()) return Credentials{std::string(token), true};

@@ -1,9 +1,9 @@
 #include "web/csrf.h"
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 
+#include "core/ascii.h"
 #include "core/random.h"
 
 namespace yz::web::csrf {
@@ -17,15 +17,9 @@ bool WellFormed(std::string_view token) {
          });
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // "host[:port]" without a default port, lower-case.
 std::string NormalAuthority(std::string_view authority, std::string_view scheme) {
-  std::string a = Lower(authority);
+  std::string a = AsciiLowered(authority);
   if (scheme == "http" && a.ends_with(":80")) a.resize(a.size() - 3);
   if (scheme == "https" && a.ends_with(":443")) a.resize(a.size() - 4);
   return a;
@@ -35,7 +29,7 @@ std::string NormalAuthority(std::string_view authority, std::string_view scheme)
 std::string AuthorityOf(std::string_view url, std::string* scheme_out) {
   auto sep = url.find("://");
   if (sep == std::string_view::npos) return {};
-  std::string scheme = Lower(url.substr(0, sep));
+  std::string scheme = AsciiLowered(url.substr(0, sep));
   if (scheme != "http" && scheme != "https") return {};
   std::string_view rest = url.substr(sep + 3);
   rest = rest.substr(0, rest.find_first_of("/?#"));
@@ -109,7 +103,7 @@ Status CheckForm(const Request& req, std::string_view form_token) {
 Status CheckApi(const Request& req, bool cookie_authenticated) {
   if (!UnsafeMethod(req.method)) return Status::Ok();
   std::string_view auth = req.HeaderValue("authorization");
-  if (auth.size() > 7 && Lower(auth.substr(0, 7)) == "bearer ") return Status::Ok();
+  if (auth.size() > 7 && AsciiLowered(auth.substr(0, 7)) == "bearer ") return Status::Ok();
   std::string_view origin = req.HeaderValue("origin");
   if (!origin.empty() && !SameAuthority(req, origin)) {
     return PermissionDenied("a call from another site (Origin " +

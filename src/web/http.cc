@@ -1,20 +1,13 @@
 #include "web/http.h"
 
-#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <boost/url/parse.hpp>
-#include <cctype>
+
+#include "core/ascii.h"
 
 namespace yz::web {
 namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -26,7 +19,7 @@ std::string_view Trim(std::string_view s) {
 
 std::string_view Request::HeaderValue(std::string_view name) const {
   for (const auto& h : headers) {
-    if (IEquals(h.name, name)) return h.value;
+    if (AsciiIEquals(h.name, name)) return h.value;
   }
   return {};
 }

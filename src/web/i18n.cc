@@ -2,10 +2,10 @@
 
 #include <toml++/toml.h>
 
-#include <cctype>
 #include <cstdlib>
 #include <stdexcept>
 
+#include "core/ascii.h"
 #include "web/assets.h"
 
 namespace yz::web {
@@ -22,18 +22,12 @@ std::map<std::string, std::string> Load(std::string_view tag) {
   return out;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::string_view LangTag(Lang lang) { return lang == Lang::kEn ? "en" : "zh-CN"; }
 
 std::optional<Lang> ParseLang(std::string_view tag) {
-  std::string t = Lower(tag);
+  std::string t = AsciiLowered(tag);
   if (t == "en" || t.starts_with("en-")) return Lang::kEn;
   if (t == "zh" || t.starts_with("zh-")) return Lang::kZhCN;
   return std::nullopt;

@@ -30,6 +30,8 @@
 #include <unordered_set>
 #include <variant>
 
+#include "core/ascii.h"
+
 // GCC 12 reports Asio's own coroutine frame allocator (awaitable_frame_base's
 // operator new/delete pair) as mismatched once Session is inlined enough.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -77,16 +79,6 @@ std::string NewRequestId() {
   std::string id(16, '0');
   for (int i = 15; i >= 0; --i, v >>= 4) id[i] = kHex[v & 0xF];
   return id;
-}
-
-char AsciiLower(char ch) { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch; }
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
 }
 
 // Parses one request straight into a Request (Beast's parser, our storage): the
@@ -146,6 +138,9 @@ void AppendHeader(std::string& out, std::string_view name, std::string_view valu
   out.append("\r\n");
 }
 
+// 1xx, 204 and 304 answers carry no body, so no length either (RFC 9110 8.6).
+bool HasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
+
 // The status line and headers of `res`, with the standard ones every response
 // carries, into `out` (cleared first; its capacity is reused across requests).
 // The body is sent after it as is (a HEAD answer declares its length only).
@@ -162,8 +157,8 @@ void SerializeHead(std::string& out, const Response& res, unsigned version, bool
   bool csp = false, cache_control = false;
   for (const auto& h : res.headers) {
     AppendHeader(out, h.name, h.value);
-    csp = csp || IEquals(h.name, "Content-Security-Policy");
-    cache_control = cache_control || IEquals(h.name, "Cache-Control");
+    csp = csp || AsciiIEquals(h.name, "Content-Security-Policy");
+    cache_control = cache_control || AsciiIEquals(h.name, "Cache-Control");
   }
   out.append(
       "Server: yzcloud\r\n"
@@ -177,9 +172,7 @@ void SerializeHead(std::string& out, const Response& res, unsigned version, bool
         "frame-ancestors 'none'; base-uri 'self'; form-action 'self'\r\n");
   }
   if (!cache_control) out.append("Cache-Control: no-store\r\n");
-  // 1xx, 204 and 304 have no body, so no length either (RFC 9110 8.6).
-  const bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;
-  if (!bodiless) {
+  if (!HasNoBody(res.status)) {
     out.append("Content-Length: ");
     out.append(std::to_string(res.body.size()));
     out.append("\r\n");
@@ -481,7 +474,7 @@ asio::awaitable<void> Server::Impl::Session(IoThread& t, std::shared_ptr<Connect
     // Recorded before the write so that a client who has its answer sees it counted.
     metrics.ObserveRequest(route_name, req.method, res.status,
                            std::chrono::duration<double>(Clock::now() - started).count());
-    const bool bodiless = head_only || res.status < 200 || res.status == 204 || res.status == 304;
+    const bool bodiless = head_only || HasNoBody(res.status);
     c->deadline = Clock::now() + timeout;
     const Buffers out{asio::buffer(c->head),
                       bodiless ? asio::const_buffer() : asio::buffer(res.body)};
