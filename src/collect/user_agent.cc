@@ -27,7 +27,7 @@ constexpr int kMinAtomLength = 2;
 // One rule: the compiled regex and up to five replacement templates (family, then the
 // four version fields, or family/brand/model for devices).
 struct Rule {
-  std::unique_ptr<RE2> re;
+  const RE2* re = nullptr;  // owned by its Section's `regexes`
   std::array<std::optional<std::string>, 5> replacement;
 };
 
@@ -39,11 +39,15 @@ struct Rule {
 // finds the atoms present in the agent, and only the rules they allow are tried, in
 // file order. The first of them that matches is the one uap-core's first-match-wins
 // order picks, since every skipped rule cannot match.
+//
+// The FilteredRE2 also owns the compiled rules (GetRE2), so each pattern is compiled
+// once: compiling was most of the time a server or `import-log` takes to start.
 struct Section {
   std::vector<Rule> rules;  // only the rules RE2 compiled, in file order (= filter ids)
-  std::unique_ptr<re2::FilteredRE2> filter;  // null: try every rule (prefilter off)
-  std::unique_ptr<RE2::Set> atoms;           // null when the filter produced no atoms
-  bool ascii_atoms = true;                   // see FirstMatch
+  std::unique_ptr<re2::FilteredRE2> regexes;  // the rules' RE2s, and the prefilter
+  bool filtered = false;                      // false: try every rule (prefilter off)
+  std::unique_ptr<RE2::Set> atoms;            // null when the filter produced no atoms
+  bool ascii_atoms = true;                    // see FirstMatch
 };
 
 // The captured groups of one match, as uap-core's replacement rules see them.
@@ -99,7 +103,7 @@ bool TryRule(const Rule& rule, const re2::StringPiece& text, Groups& groups) {
 // Finds the first rule of `section` matching `ua` and fills `groups`; null if none.
 const Rule* FirstMatch(const Section& section, std::string_view ua, Groups& groups) {
   const re2::StringPiece text(ua.data(), ua.size());
-  if (!section.filter) {
+  if (!section.filtered) {
     for (const Rule& rule : section.rules) {
       if (TryRule(rule, text, groups)) return &rule;
     }
@@ -129,7 +133,7 @@ const Rule* FirstMatch(const Section& section, std::string_view ua, Groups& grou
     }
   }
   std::vector<int> candidates;
-  section.filter->AllPotentials(atoms, &candidates);
+  section.regexes->AllPotentials(atoms, &candidates);
   std::sort(candidates.begin(), candidates.end());
   for (int i : candidates) {
     const Rule& rule = section.rules[static_cast<std::size_t>(i)];
@@ -164,21 +168,19 @@ Status LoadSection(const YAML::Node& root, const char* name, const std::array<co
     RE2::Options options;
     options.set_log_errors(false);
     options.set_case_sensitive(!ignore_case);
-    Rule rule;
-    rule.re = std::make_unique<RE2>(pattern, options);
     int filter_id = -1;
-    if (rule.re->ok() && filter->Add(pattern, options, &filter_id) != RE2::NoError) {
-      filter_id = -1;
-    }
-    if (!rule.re->ok() || filter_id != static_cast<int>(section.rules.size())) {
+    if (filter->Add(pattern, options, &filter_id) != RE2::NoError ||
+        filter_id != static_cast<int>(section.rules.size())) {
       // RE2 has no lookaround or backreferences; uap-core 0.16 uses neither, so a
       // refusal here means a newer rules file: skip the rule and say so.
       if (stats.rejected++ == 0) {
-        stats.first_rejection = std::string(name) + " #" + std::to_string(index) + ": " +
-                                (rule.re->ok() ? "refused by FilteredRE2" : rule.re->error());
+        stats.first_rejection =
+            std::string(name) + " #" + std::to_string(index) + ": " + RE2(pattern, options).error();
       }
       continue;
     }
+    Rule rule;
+    rule.re = &filter->GetRE2(filter_id);
     for (std::size_t k = 0; k < keys.size(); ++k) {
       if (keys[k][0] == '\0') continue;
       const YAML::Node v = entry[keys[k]];
@@ -186,10 +188,11 @@ Status LoadSection(const YAML::Node& root, const char* name, const std::array<co
     }
     section.rules.push_back(std::move(rule));
   }
+  section.regexes = std::move(filter);
   if (!use_prefilter || section.rules.empty()) return Status::Ok();
   std::vector<std::string> atoms;
-  filter->Compile(&atoms);
-  section.filter = std::move(filter);
+  section.regexes->Compile(&atoms);
+  section.filtered = true;
   if (atoms.empty()) return Status::Ok();
   RE2::Options options;
   options.set_log_errors(false);
