@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <unordered_map>
 
 #include "collect/event_input.h"
 #include "collect/request_facts.h"
+#include "core/string_map.h"
 
 namespace yz::collect {
 namespace {
@@ -50,7 +50,7 @@ AgentFacts Protector::Agent(std::string_view user_agent) const {
   // hash lookup, no lock and no copy of uap-core's full result.
   struct Cache {
     const UserAgentParser* parser = nullptr;
-    std::unordered_map<std::string, AgentFacts> facts;
+    StringMap<AgentFacts> facts;
   };
   constexpr std::size_t kCacheSize = 2048;
   thread_local Cache cache;
@@ -59,10 +59,10 @@ AgentFacts Protector::Agent(std::string_view user_agent) const {
     cache.facts.clear();
     cache.parser = parser;
   }
-  const std::string key(user_agent.substr(0, 1024));
+  const std::string_view key = user_agent.substr(0, 1024);
   if (auto it = cache.facts.find(key); it != cache.facts.end()) return it->second;
   AgentFacts f = ParseAgent(parser, user_agent);
-  cache.facts.emplace(key, f);
+  cache.facts.emplace(std::string(key), f);
   return f;
 }
 
@@ -115,7 +115,8 @@ Result<std::optional<std::string>> Protector::Visitor(std::int64_t day, std::str
 }
 
 Result<AccessRow> Protector::Access(const RequestFacts& r, std::string_view source) {
-  if (r.at > now_() + kFutureSlack) {
+  const std::int64_t now = now_();
+  if (r.at > now + kFutureSlack) {
     return InvalidArgument("the request is dated in the future");
   }
   AccessRow row;
@@ -135,7 +136,7 @@ Result<AccessRow> Protector::Access(const RequestFacts& r, std::string_view sour
   row.referrer_domain = UrlDomain(r.referer);
   const std::string day_key = LogKeySubject(row.day);
   // An imported line older than the full IP's retention keeps no full IP at all.
-  if (valid_ip && r.at >= now_() - ip_full_seconds_) {
+  if (valid_ip && r.at >= now - ip_full_seconds_) {
     ASSIGN_OR_RETURN(auto sealed, gate_.Seal(day_key, "log.ip_full", r.ip,
                                              {"request_log", "ip_sealed", row.request_id}));
     row.ip_sealed = std::move(sealed);

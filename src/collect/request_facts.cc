@@ -1,6 +1,7 @@
 #include "collect/request_facts.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
 #include <cctype>
@@ -222,9 +223,31 @@ std::string V4Prefix24(unsigned a, unsigned b, unsigned c) {
   return out;
 }
 
+// The four octets of a strict dotted quad ("192.0.2.7": decimal, no leading
+// zeros, each at most 255), the form nearly every client address takes; anything
+// else (IPv6, odd spellings) is left to the full parser.
+std::optional<std::array<unsigned, 4>> DottedQuad(std::string_view ip) {
+  std::array<unsigned, 4> octets{};
+  std::size_t i = 0;
+  for (std::size_t k = 0; k < 4; ++k) {
+    if (k > 0 && (i >= ip.size() || ip[i++] != '.')) return std::nullopt;
+    const std::size_t start = i;
+    unsigned v = 0;
+    while (i < ip.size() && ip[i] >= '0' && ip[i] <= '9' && i - start < 3) {
+      v = v * 10 + static_cast<unsigned>(ip[i++] - '0');
+    }
+    const std::size_t digits = i - start;
+    if (digits == 0 || v > 255 || (digits > 1 && ip[start] == '0')) return std::nullopt;
+    octets[k] = v;
+  }
+  if (i != ip.size()) return std::nullopt;
+  return octets;
+}
+
 }  // namespace
 
 std::optional<std::string> TruncateIp(std::string_view ip) {
+  if (auto q = DottedQuad(ip)) return V4Prefix24((*q)[0], (*q)[1], (*q)[2]);
   boost::system::error_code ec;
   auto a = asio::ip::make_address(std::string(ip), ec);
   if (ec) return std::nullopt;

@@ -9,6 +9,7 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "core/string_map.h"
 #include "store/connection_pool.h"
 
 namespace yz::store::postgres {
@@ -126,11 +127,6 @@ Value DecodeColumn(const PGresult* res, int row, int col) {
       return std::string(p, static_cast<std::size_t>(n));
   }
 }
-
-struct TransparentHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 class PgConnection final : public Connection {
  public:
@@ -285,7 +281,7 @@ class PgConnection final : public Connection {
 
   PGconn* conn_;
   const Target* target_;  // owned by the database, which outlives its connections
-  std::unordered_map<std::string, Prepared, TransparentHash, std::equal_to<>> cache_;
+  StringMap<Prepared> cache_;
   int next_statement_ = 0;
   std::string last_sqlstate_;  // of the last failed Execute, for Run's retry
 };

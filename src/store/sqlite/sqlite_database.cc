@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/string_map.h"
 #include "store/connection_pool.h"
 
 namespace yz::store::sqlite {
@@ -56,11 +57,6 @@ int PlaceholderNumber(const char* name) {
   if (ec != std::errc() || end != digits.data() + digits.size() || n < 1) return 0;
   return n;
 }
-
-struct TransparentHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 class SqliteConnection final : public Connection {
  public:
@@ -249,7 +245,7 @@ class SqliteConnection final : public Connection {
   }
 
   sqlite3* db_;
-  std::unordered_map<std::string, Statement, TransparentHash, std::equal_to<>> cache_;
+  StringMap<Statement> cache_;
 };
 
 Result<std::unique_ptr<SqliteConnection>> Connect(const std::string& path) {

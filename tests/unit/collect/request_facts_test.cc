@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/address_v4.hpp>
 #include <boost/url/parse.hpp>
 #include <cctype>
 #include <string>
@@ -81,6 +82,27 @@ TEST(RedactedTarget, KeepsOnlyStorableText) {  // C2.1: NUL and invalid UTF-8 ne
 
 TEST(TruncateIp, SixToFourKeepsOnlyTheEmbeddedSlash24) {  // C2.1
   EXPECT_EQ(TruncateIp("2002:cb00:7107:1234::1"), "203.0.113.0/24");
+}
+
+// Dotted quads take a hand-written path; it must agree with the system parser
+// (inet_pton through Asio) on every spelling, valid or not.
+TEST(TruncateIp, DottedQuadsAgreeWithTheSystemParser) {  // C2.1
+  const char* cases[] = {
+      "0.0.0.0",   "255.255.255.255", "10.1.2.3",     "256.1.2.3",  "1.2.3.256",   "01.2.3.4",
+      "1.2.3.04",  "1.2.3",           "1.2.3.4.5",    "1..2.3",     ".1.2.3",      "1.2.3.",
+      "1.2.3.4 ",  " 1.2.3.4",        "1.2.3.4x",     "1234.1.1.1", "1.2.3.-4",    "+1.2.3.4",
+      "0x1.2.3.4", "999.999.999.999", "100.200.30.4", "1.2.3.00",   "192.168.1.1", "1.2.3.4/24"};
+  for (const char* ip : cases) {
+    boost::system::error_code ec;
+    auto a = boost::asio::ip::make_address_v4(ip, ec);
+    std::optional<std::string> oracle;
+    if (!ec) {
+      auto b = a.to_bytes();
+      oracle =
+          std::to_string(b[0]) + "." + std::to_string(b[1]) + "." + std::to_string(b[2]) + ".0/24";
+    }
+    EXPECT_EQ(TruncateIp(ip), oracle) << ip;
+  }
 }
 
 TEST(RedactedUrlPath, FromTrackerUrls) {  // C2.1
