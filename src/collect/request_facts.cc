@@ -211,8 +211,7 @@ std::optional<boost::urls::url_view> BoostHttpUrl(std::string_view url) {
 
 // "a.b.c.0/24" without inet_ntop and sprintf (this runs for every request).
 std::string V4Prefix24(unsigned a, unsigned b, unsigned c) {
-  std::string out;
-  out.reserve(18);
+  std::string out;  // at most 16 bytes, mostly within the string's own buffer
   for (unsigned octet : {a, b, c}) {
     char digits[4];
     auto end = std::to_chars(digits, digits + sizeof digits, octet).ptr;
