@@ -19,7 +19,13 @@
 // day's log key like live ones, unless the line is older than log.ip_full's
 // retention (the Protector then keeps none).
 //
-// Exit codes: 0 at least one line imported; 1 nothing imported, FILE unreadable,
+// A file imported before is not imported twice (collect/log_imports.h): a run
+// starts after the longest earlier import of the same content, so a log that has
+// grown adds only its new lines, and one with nothing new adds nothing ("nothing
+// new in FILE", exit 0). A run that stops part way records nothing. Standard
+// input is always read whole.
+//
+// Exit codes: 0 at least one line imported, or nothing new; 1 nothing imported, FILE unreadable,
 // or the store failed (rows committed before stay); 2 bad flags or configuration.
 #include <fcntl.h>
 #include <pthread.h>
@@ -48,6 +54,7 @@
 #include "cli/commands.h"
 #include "cli/privacy_setup.h"
 #include "collect/combined_log.h"
+#include "collect/log_imports.h"
 #include "collect/pipeline.h"
 #include "collect/protector.h"
 #include "collect/user_agent.h"
@@ -292,10 +299,11 @@ void Work(ChunkQueue& queue, collect::Protector& protector, collect::Pipeline& p
   if (!progress.failed) submit();
 }
 
-// Reads `fd` into chunks of whole lines until EOF, an error or a failed import.
-Status Read(int fd, ChunkQueue& queue, Progress& progress) {
+// Reads `fd` into chunks of whole lines until EOF, an error or a failed import;
+// `line` is the number of the first line read, and then of the line after the last.
+Status Read(int fd, ChunkQueue& queue, Progress& progress, std::uint64_t& line) {
   std::string carry;  // the start of a line the last read cut
-  std::uint64_t line = 1, seq = 0;
+  std::uint64_t seq = 0;
   bool skipping = false;  // inside a line longer than kMaxLineBytes
   for (bool eof = false; !eof && !progress.failed;) {
     Chunk chunk;
@@ -382,8 +390,8 @@ int Import(const ImportFlags& flags) {
   if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
     return Fail(InvalidArgument("cannot read " + flags.file + ": not a file"));
   }
-  const std::uint64_t total_bytes =
-      S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
+  std::uint64_t total_bytes = S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
+  const bool tracked = S_ISREG(st.st_mode) && !from_stdin;  // see collect/log_imports.h
   if (!from_stdin) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
   // Compiling uap-core's rules takes about half a second: meanwhile, open the store.
@@ -404,6 +412,29 @@ int Import(const ImportFlags& flags) {
                                    " does not declare log.ip_full: publish the current one with "
                                    "`yzcloud policy publish`"));
   }
+  // A file imported before continues where that import ended (collect/log_imports.h).
+  // Standard input is read whole, every time: it names no file.
+  collect::LogPosition start;
+  if (tracked) {
+    auto conn = (*db)->Acquire();
+    if (!conn.ok()) return Fail(conn.status());
+    auto resume = collect::ResumePoint(**conn, fd, total_bytes);
+    if (!resume.ok()) return Fail(resume.status());
+    start = *resume;
+  }
+  if (start.bytes > 0 && start.bytes == total_bytes) {
+    std::cout << "nothing new in " << flags.file << ": its " << start.lines
+              << " lines were imported before" << std::endl;
+    return 0;
+  }
+  if (start.bytes > 0) {
+    std::cerr << flags.file << ": lines 1-" << start.lines
+              << " were imported before; importing from line " << start.lines + 1 << "\n";
+    if (::lseek(fd, static_cast<off_t>(start.bytes), SEEK_SET) < 0) {
+      return Fail(Unavailable("cannot seek in " + flags.file + ": " + std::strerror(errno)));
+    }
+    total_bytes -= start.bytes;
+  }
   auto ua = ua_loading.get();
   if (!ua.ok()) return Fail(ua.status());
 
@@ -415,6 +446,7 @@ int Import(const ImportFlags& flags) {
   ChunkQueue queue(2 * workers);
   const std::string run_id = RandomHex(4);
   Status read_status;
+  std::uint64_t next_line = start.lines + 1;
   {
     collect::Pipeline pipeline(**db, {.capacity = 16 * kBatchRows, .max_batch_rows = 20'000});
     std::vector<std::thread> threads;
@@ -431,7 +463,7 @@ int Import(const ImportFlags& flags) {
         }
       }
     });
-    read_status = Read(fd, queue, progress);
+    read_status = Read(fd, queue, progress, next_line);
     if (!read_status.ok()) progress.Fail(read_status);
     queue.Close(/*drop=*/progress.failed);
     for (auto& t : threads) t.join();
@@ -439,7 +471,6 @@ int Import(const ImportFlags& flags) {
     running = false;
     ticker.join();
   }
-  if (!from_stdin) ::close(fd);
   progress.Finish();
 
   const double seconds = progress.Seconds();
@@ -455,6 +486,22 @@ int Import(const ImportFlags& flags) {
                                      " lines imported before stay)"));
   }
   if (imported == 0) return Fail(InvalidArgument("no line of " + flags.file + " was imported"));
+  if (tracked) {
+    // Everything up to where reading stopped (EOF) went through the pipeline.
+    const off_t end = ::lseek(fd, 0, SEEK_CUR);
+    auto conn = (*db)->Acquire();
+    Status recorded =
+        end < 0     ? Unavailable(std::string("lseek: ") + std::strerror(errno))
+        : conn.ok() ? collect::RecordImport(
+                          **conn, fd, {static_cast<std::uint64_t>(end), next_line - 1}, UnixNow())
+                    : conn.status();
+    if (!recorded.ok()) {
+      return Fail(Status(recorded.code(),
+                         "the lines are imported, but the import could not be "
+                         "recorded (importing " +
+                             flags.file + " again would repeat them): " + recorded.message()));
+    }
+  }
   return 0;
 }
 
@@ -466,9 +513,12 @@ void AddImportLog(CLI::App& app, std::function<int()>& run) {
       "import-log",
       "Import an nginx/Apache access log (combined or common format) through the collector's "
       "protections");
-  cmd->add_option("FILE", flags->file, "Access log to import; - reads stdin");
+  cmd->add_option("FILE", flags->file,
+                  "Access log to import (only lines added since an earlier import of it); - reads "
+                  "stdin");
   cmd->add_option("--site", flags->site, "Site the log belongs to (its domain); default none");
-  cmd->add_option("--threads", flags->threads, "Parsing threads (default: one per core but one, at least one)");
+  cmd->add_option("--threads", flags->threads,
+                  "Parsing threads (default: one per core but one, at least one)");
   cmd->add_option("--rules", flags->rules, "uap-core regexes.yaml")->capture_default_str();
   cmd->add_option("--config", flags->config.config_file, "TOML configuration file");
   flags->config.Add(cmd, "--data-dir", "data_dir", "Folder for the SQLite store and keys");

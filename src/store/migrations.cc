@@ -597,6 +597,35 @@ CREATE TABLE app_releases (
   UNIQUE (platform, channel, version)
 );
 )sql"},
+    {8, "log_imports",
+     // SQLite
+     R"sql(
+-- What import-log imported of each log file (collect/log_imports.h): a file is
+-- known by the SHA-256 of its first min(bytes, 4 KiB) and of the min(bytes, 64
+-- KiB) before `bytes`. No log text, so no personal data.
+CREATE TABLE log_imports (
+  id          INTEGER PRIMARY KEY,
+  bytes       INTEGER NOT NULL,  -- the file's first `bytes` bytes were imported
+  lines       INTEGER NOT NULL,  -- holding this many lines
+  head_hash   BLOB NOT NULL,
+  tail_hash   BLOB NOT NULL,
+  imported_at INTEGER NOT NULL
+) STRICT;
+)sql",
+     // PostgreSQL
+     R"sql(
+-- What import-log imported of each log file (collect/log_imports.h): a file is
+-- known by the SHA-256 of its first min(bytes, 4 KiB) and of the min(bytes, 64
+-- KiB) before `bytes`. No log text, so no personal data.
+CREATE TABLE log_imports (
+  id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  bytes       BIGINT NOT NULL,
+  lines       BIGINT NOT NULL,
+  head_hash   BYTEA NOT NULL,
+  tail_hash   BYTEA NOT NULL,
+  imported_at BIGINT NOT NULL
+);
+)sql"},
 };
 
 // Key of the PostgreSQL advisory lock held while migrating ("yzcloud" in ASCII).

@@ -177,6 +177,65 @@ TEST_F(ImportLogTest, ImportsThroughProtectionsAndReportsMalformedLinesByNumber)
   }
 }
 
+// Issue 5 point 7: a log imported again adds only what was appended since, so
+// visits are never counted twice.
+TEST_F(ImportLogTest, ImportingAgainAddsOnlyTheNewLines) {
+  const std::int64_t now = Now();
+  auto line = [&](int i) {
+    return kClients[i % kClients.size()] + " - - " + Stamp(now - 7200 + i) + " \"GET /p/" +
+           std::to_string(i) + " HTTP/1.1\" 200 1 \"-\" \"" + kChrome + "\"";
+  };
+  std::vector<std::string> lines;
+  for (int i = 1; i <= 3; ++i) lines.push_back(line(i));
+  const std::string file = WriteLog(lines);
+  auto rows = [&] {
+    auto db = store::Open(data_ + "/yzcloud.db", 1);
+    EXPECT_TRUE(db.ok());
+    auto conn = (*db)->Acquire();
+    auto r = (*conn)->Query("SELECT request_id, path FROM request_log ORDER BY id");
+    EXPECT_TRUE(r.ok());
+    std::vector<std::string> paths;
+    for (const store::Row& row : *r) paths.push_back(row.Text(1));
+    return paths;
+  };
+
+  CommandResult first = RunYzcloud({"import-log", file, "--data-dir", data_});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("imported 3 lines"), std::string::npos) << first.out;
+
+  CommandResult again = RunYzcloud({"import-log", file, "--data-dir", data_});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("nothing new in " + file + ": its 3 lines were imported before"),
+            std::string::npos)
+      << again.out;
+  EXPECT_EQ(rows().size(), 3u);
+
+  lines.push_back(line(4));
+  lines.push_back("not a log line");
+  lines.push_back(line(6));
+  WriteLog(lines);
+  CommandResult grown = RunYzcloud({"import-log", file, "--data-dir", data_});
+  ASSERT_EQ(grown.exit_code, 0) << grown.err;
+  EXPECT_NE(grown.err.find("lines 1-3 were imported before; importing from line 4"),
+            std::string::npos)
+      << grown.err;
+  EXPECT_NE(grown.err.find("line 5: client is not an IP address"), std::string::npos)
+      << "lines keep their numbers in the file: " << grown.err;
+  EXPECT_NE(grown.out.find("imported 2 lines (1 malformed)"), std::string::npos) << grown.out;
+  EXPECT_EQ(rows(), (std::vector<std::string>{"/p/1", "/p/2", "/p/3", "/p/4", "/p/6"}));
+
+  // Standard input is read whole every time: it has no identity to resume by.
+  const std::string cmd = std::string("'") + YZCLOUD_BIN + "' import-log - --data-dir '" + data_ +
+                          "' < '" + file + "' 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buf[4096];
+  while (fread(buf, 1, sizeof buf, pipe) > 0) {
+  }
+  EXPECT_EQ(pclose(pipe), 0);
+  EXPECT_EQ(rows().size(), 10u);
+}
+
 TEST_F(ImportLogTest, ReadsStandardInput) {
   const std::string file = WriteLog({kClients[0] + " - - " + Stamp(Now() - 120) +
                                      " \"GET / HTTP/1.1\" 200 10"});  // common format
