@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "collect/event_input.h"
 #include "collect/geohash.h"
 #include "core/ascii.h"
 #include "core/random.h"
@@ -46,6 +47,18 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// The model name as every device of the model reports it: blanks trimmed and
+// runs of them folded to one space ("Redmi  Note 12 " is "Redmi Note 12").
+std::string FoldBlanks(std::string_view s) {
+  std::string out;
+  for (char c : Trim(s)) {
+    const bool blank = c == ' ' || c == '\t';
+    if (blank && !out.empty() && out.back() == ' ') continue;
+    out.push_back(blank ? ' ' : c);
+  }
+  return out;
 }
 
 // 1..max bytes of UTF-8 without control characters.
@@ -190,8 +203,15 @@ Status DeviceService::RecordEvent(std::string_view install_id, const DeviceEvent
   RETURN_IF_ERROR(CheckInstallId(install_id));
   RETURN_IF_ERROR(CheckText("os", e.os, 32));
   RETURN_IF_ERROR(CheckText("os_version", e.os_version, 32));
-  const std::string_view model = Trim(e.hardware_model);
+  const std::string model = FoldBlanks(e.hardware_model);
   RETURN_IF_ERROR(CheckText("hardware_model", model, 64));
+  // The model is kept in the clear, so it must name a model: an IMEI, MAC, phone
+  // number, e-mail or IP address sent here by mistake is refused, not stored.
+  if (LooksPersonal(model)) {
+    return InvalidArgument(
+        "hardware_model: must be a model name, not an identifier (IMEI, MAC, phone number, "
+        "e-mail or IP address)");
+  }
   auto app = AppVersion::Parse(e.app_version);
   if (!app.ok()) return InvalidArgument("app_version: " + app.status().message());
   std::optional<std::string> imei, mac;
@@ -216,7 +236,7 @@ Status DeviceService::RecordEvent(std::string_view install_id, const DeviceEvent
   const std::string type(DeviceEventTypeName(e.type));
   RETURN_IF_ERROR(db_.InTransaction([&](store::Connection& conn) -> Status {
     const store::Value event[] = {device, type,       minute,      now / kDay,
-                                  os,     os_version, app_version, std::string(model)};
+                                  os,     os_version, app_version, model};
     RETURN_IF_ERROR(conn.Exec("INSERT INTO device_events (device, type, at, day, os, os_version, "
                               "app_version, hardware_model) VALUES ($1, $2, $3, $4, $5, $6, $7, "
                               "$8)",
@@ -228,7 +248,7 @@ Status DeviceService::RecordEvent(std::string_view install_id, const DeviceEvent
                                 os,
                                 os_version,
                                 app_version,
-                                std::string(model),
+                                model,
                                 minute,
                                 install ? store::Value(minute) : store::Null(),
                                 uninstall ? store::Value(minute) : store::Null()};

@@ -9,7 +9,9 @@
 //  - device.os_type, os_version, app_version, hardware_model (coarsen): the OS as
 //    one of android, ios, harmonyos, windows, macos, linux or other; the OS major
 //    version; the app's major.minor; the hardware model name (shared by every
-//    device of that model), trimmed. Event times are floored to the minute.
+//    device of that model), blanks trimmed and folded, and refused when it looks
+//    like an identifier (IMEI, MAC, phone, e-mail, IP) sent in its place. Event
+//    times are floored to the minute.
 //  - device.imei, device.mac (blind_index_encrypt, security only): through
 //    Gate::Write, sealed under the device's data key with a blind index, so a
 //    device involved in fraud can be found (Gate::FindSubject) and nothing else

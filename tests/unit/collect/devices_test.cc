@@ -114,6 +114,19 @@ TEST_P(DevicesTest, PseudonymIsStableAndKeyed) {
   EXPECT_NE(*elsewhere, Subject());
 }
 
+// C2.2: blanks are folded, so every device of a model groups under one name;
+// model codes of digits and letters are models, not identifiers.
+TEST_P(DevicesTest, HardwareModelIsTheModelsSharedName) {
+  DeviceEvent e = Event(DeviceEventType::kInstall);
+  e.hardware_model = " Redmi \t Note  12 ";
+  ASSERT_TRUE(service_->RecordEvent(kInstall, e).ok());
+  EXPECT_EQ(Query("SELECT hardware_model FROM devices")[0].Text(0), "Redmi Note 12");
+  e = Event(DeviceEventType::kUpdate);
+  e.hardware_model = "2201117TY";
+  ASSERT_TRUE(service_->RecordEvent(kInstall, e).ok());
+  EXPECT_EQ(Query("SELECT hardware_model FROM devices")[0].Text(0), "2201117TY");
+}
+
 // C2.2: malformed input is refused before anything is written.
 TEST_P(DevicesTest, RefusesMalformedInputWithoutWriting) {
   for (const char* id : {"short", "has space in it", "inst/../../etc", "ünïcode-id-0001", ""}) {
@@ -136,6 +149,11 @@ TEST_P(DevicesTest, RefusesMalformedInputWithoutWriting) {
   EXPECT_EQ(bad([](DeviceEvent& e) { e.hardware_model = std::string(65, 'M'); }),
             Code::kInvalidArgument);
   EXPECT_EQ(bad([](DeviceEvent& e) { e.hardware_model = "Pixel\n8"; }), Code::kInvalidArgument);
+  // C2.2: the model rests in the clear, so identifiers sent in its place are refused.
+  for (const char* id :
+       {"356938035643809", "00:1A:2B:3C:4D:5E", "138-0013-8000", "a@b.example", "10.1.2.3"}) {
+    EXPECT_EQ(bad([&](DeviceEvent& e) { e.hardware_model = id; }), Code::kInvalidArgument) << id;
+  }
   EXPECT_EQ(bad([](DeviceEvent& e) { e.imei = "490154203237519"; }),  // Luhn fails
             Code::kInvalidArgument);
   EXPECT_EQ(bad([](DeviceEvent& e) { e.imei = "49015420"; }), Code::kInvalidArgument);
