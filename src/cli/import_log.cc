@@ -25,8 +25,9 @@
 // new in FILE", exit 0). A run that stops part way records nothing. Standard
 // input is always read whole.
 //
-// Exit codes: 0 at least one line imported, or nothing new; 1 nothing imported, FILE unreadable,
-// or the store failed (rows committed before stay); 2 bad flags or configuration.
+// Exit codes: 0 at least one line imported, or nothing new; 1 nothing imported,
+// FILE unreadable, or the store failed (rows committed before stay, and are not
+// recorded: importing the file again adds them again); 2 bad flags or configuration.
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -483,7 +484,8 @@ int Import(const ImportFlags& flags) {
   std::cout << summary << std::endl;
   if (Status s = progress.error(); !s.ok()) {
     return Fail(Status(s.code(), "stopped: " + s.message() + " (the " + std::to_string(imported) +
-                                     " lines imported before stay)"));
+                                     " lines imported before stay; importing the file again "
+                                     "would add them again)"));
   }
   if (imported == 0) return Fail(InvalidArgument("no line of " + flags.file + " was imported"));
   if (tracked) {
