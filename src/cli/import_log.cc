@@ -395,7 +395,7 @@ int Import(const ImportFlags& flags) {
   const bool tracked = S_ISREG(st.st_mode) && !from_stdin;  // see collect/log_imports.h
   if (!from_stdin) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
-  // Compiling uap-core's rules takes about half a second: meanwhile, open the store.
+  // Compiling uap-core's rules takes about a quarter of a second: meanwhile, open the store.
   auto ua_loading = std::async(std::launch::async,
                                [&flags] { return collect::UserAgentParser::Load(flags.rules); });
   auto db = store::Open(config.DatabaseUrl(), 4);
