@@ -23,6 +23,7 @@
 #include <boost/url/parse.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -263,6 +264,8 @@ struct Server::Impl {
   asio::awaitable<Response> InvokeAsync(const Route& route, Request& req);
   std::string ClientIp(const std::string& peer, std::string_view forwarded_for) const;
   void Sweep(IoThread& t);
+  // Runs `fn` on every open connection, each on its own I/O thread (posted).
+  void ForEachConnection(std::function<void(Connection&)> fn);
   void BeginShutdown();
   void Remove(IoThread& t, const std::shared_ptr<Connection>& c);
 };
@@ -507,6 +510,14 @@ void Server::Impl::Sweep(IoThread& t) {
   });
 }
 
+void Server::Impl::ForEachConnection(std::function<void(Connection&)> fn) {
+  for (auto& t : io) {
+    asio::post(t->ioc, [t = t.get(), fn] {
+      for (const auto& c : t->conns) fn(*c);
+    });
+  }
+}
+
 void Server::Impl::Remove(IoThread& t, const std::shared_ptr<Connection>& c) {
   t.conns.erase(c);
   metrics.ConnectionClosed();
@@ -520,15 +531,11 @@ void Server::Impl::BeginShutdown() {
   boost::system::error_code ec;
   acceptor.close(ec);
   signals.cancel(ec);
-  for (auto& t : io) {
-    // Idle keep-alive connections are closed now; busy ones close after their response.
-    asio::post(t->ioc, [t = t.get()] {
-      for (const auto& c : t->conns) {
-        boost::system::error_code ignored;
-        if (c->idle && c->buffer.size() == 0) c->socket.cancel(ignored);
-      }
-    });
-  }
+  // Idle keep-alive connections are closed now; busy ones close after their response.
+  ForEachConnection([](Connection& c) {
+    boost::system::error_code ignored;
+    if (c.idle && c.buffer.size() == 0) c.socket.cancel(ignored);
+  });
   std::lock_guard lock(mu);
   cv.notify_all();
 }
@@ -606,14 +613,10 @@ void Server::Run() {
                                  [&s] { return s.open == 0; });
     if (!drained) {
       spdlog::warn("grace period over: closing {} connection(s)", s.open);
-      for (auto& t : s.io) {
-        asio::post(t->ioc, [t = t.get()] {
-          for (const auto& c : t->conns) {
-            boost::system::error_code ignored;
-            c->socket.close(ignored);
-          }
-        });
-      }
+      s.ForEachConnection([](Connection& c) {
+        boost::system::error_code ignored;
+        c.socket.close(ignored);
+      });
       s.cv.wait_for(lock, std::chrono::milliseconds(500), [&s] { return s.open == 0; });
     }
   }
