@@ -258,6 +258,7 @@ void Work(ChunkQueue& queue, collect::Protector& protector, collect::Pipeline& p
     auto bad = std::move(chunk->refused);
     std::uint64_t number = chunk->first_line;
     std::string_view rest = chunk->data;
+    collect::Protector::Keys keys;  // looked up once per day of the chunk
     while (!rest.empty() && !progress.failed) {
       const std::size_t nl = rest.find('\n');
       const std::string_view text = rest.substr(0, nl);
@@ -281,16 +282,15 @@ void Work(ChunkQueue& queue, collect::Protector& protector, collect::Pipeline& p
       facts.query = line.query;
       facts.status = line.status;
       facts.site = site;
-      auto row = protector.Access(facts, "import");
-      if (!row.ok() && row.status().code() == Code::kInvalidArgument) {
+      const Status protected_row = protector.Access(facts, "import", keys, batch.access);
+      if (protected_row.code() == Code::kInvalidArgument) {
         bad.emplace_back(n, "date lies in the future");
         continue;
       }
-      if (!row.ok()) {
-        progress.Fail(row.status());
+      if (!protected_row.ok()) {
+        progress.Fail(protected_row);
         break;
       }
-      batch.access.push_back(std::move(*row));
       if (batch.access.size() >= kBatchRows) submit();
     }
     progress.lines += number - chunk->first_line + refused;
@@ -298,6 +298,18 @@ void Work(ChunkQueue& queue, collect::Protector& protector, collect::Pipeline& p
     progress.ChunkDone(chunk->seq, std::move(bad));
   }
   if (!progress.failed) submit();
+}
+
+// The newlines in `data`. memchr jumps from line to line with vector
+// instructions; std::count looks at every byte and was ~1,000 instructions a
+// log line, on a thread that shares the cores with the workers.
+std::uint64_t CountLines(std::string_view data) {
+  std::uint64_t n = 0;
+  for (const char *p = data.data(), *end = p + data.size();
+       (p = static_cast<const char*>(std::memchr(p, '\n', end - p))) != nullptr; ++p) {
+    ++n;
+  }
+  return n;
 }
 
 // Reads `fd` into chunks of whole lines until EOF, an error or a failed import;
@@ -350,7 +362,7 @@ Status Read(int fd, ChunkQueue& queue, Progress& progress, std::uint64_t& line) 
     if (chunk.data.empty()) continue;
     chunk.seq = seq++;
     chunk.first_line = line;
-    line += static_cast<std::uint64_t>(std::count(chunk.data.begin(), chunk.data.end(), '\n'));
+    line += CountLines(chunk.data);
     if (chunk.data.back() != '\n') ++line;  // the last line, without newline
     if (!queue.Push(std::move(chunk))) break;
   }

@@ -88,8 +88,25 @@ AgentFacts Protector::ParseAgent(const UserAgentParser* parser, std::string_view
   return f;
 }
 
-Result<std::optional<std::string>> Protector::Visitor(std::int64_t day, std::string_view site,
+Protector::Keys::Day& Protector::Keys::For(std::int64_t day) {
+  for (Day& d : days_) {
+    if (d.day == day) return d;
+  }
+  days_.push_back(Day{.day = day});
+  return days_.back();
+}
+
+Result<std::optional<std::string>> Protector::Visitor(Keys::Day& keys, std::string_view site,
                                                       const RequestFacts& r) {
+  if (!keys.salt_known) {
+    auto salt = salts_.ForDay(keys.day);
+    // A day whose salt is destroyed (or not yet due) gets no pseudonym at all;
+    // any other failure (the keystore unreachable) is an error, not a silent gap.
+    if (!salt.ok() && salt.status().code() != Code::kFailedPrecondition) return salt.status();
+    if (salt.ok()) keys.salt.emplace(std::move(*salt));
+    keys.salt_known = true;
+  }
+  if (!keys.salt) return std::optional<std::string>{};
   // Plausible's input (site, IP, agent); a consented anonymous id replaces IP and
   // agent, so a visitor whose network changes is still one visitor that day.
   std::string input;
@@ -104,22 +121,38 @@ Result<std::optional<std::string>> Protector::Visitor(std::int64_t day, std::str
     input += '\n';
     input.append(r.user_agent);
   }
-  auto id = salts_.Id(day, input);
-  // A day whose salt is destroyed (or not yet due) gets no pseudonym at all; any
-  // other failure (the keystore unreachable) is an error, not a silent gap.
-  if (!id.ok() && id.status().code() == Code::kFailedPrecondition) {
-    return std::optional<std::string>{};
+  return std::optional<std::string>{keys.salt->Id(input)};
+}
+
+Result<Bytes> Protector::SealForDay(std::optional<privacy::Gate::FieldSealer>& sealer,
+                                    std::int64_t day, std::string_view field,
+                                    std::string_view value, const crypto::Binding& where) {
+  if (!sealer) {
+    ASSIGN_OR_RETURN(auto made, gate_.Sealer(LogKeySubject(day), field));
+    sealer.emplace(std::move(made));
   }
-  if (!id.ok()) return id.status();
-  return std::optional<std::string>{std::move(*id)};
+  return sealer->Seal(value, where);
 }
 
 Result<AccessRow> Protector::Access(const RequestFacts& r, std::string_view source) {
+  Keys keys;
+  AccessRow row;
+  RETURN_IF_ERROR(Fill(r, source, keys, row));
+  return row;
+}
+
+Status Protector::Access(const RequestFacts& r, std::string_view source, Keys& keys,
+                         std::vector<AccessRow>& out) {
+  Status s = Fill(r, source, keys, out.emplace_back());
+  if (!s.ok()) out.pop_back();
+  return s;
+}
+
+Status Protector::Fill(const RequestFacts& r, std::string_view source, Keys& keys, AccessRow& row) {
   const std::int64_t now = now_();
   if (r.at > now + kFutureSlack) {
     return InvalidArgument("the request is dated in the future");
   }
-  AccessRow row;
   row.request_id = std::string(r.request_id);
   row.at = Minute(r.at);
   row.day = DayOf(r.at);
@@ -128,25 +161,24 @@ Result<AccessRow> Protector::Access(const RequestFacts& r, std::string_view sour
   row.path = RedactedTarget(r.path, r.query, r.route_params, redact_);
   row.status = r.status;
   row.agent = Agent(r.user_agent);
-  ASSIGN_OR_RETURN(row.visitor, Visitor(row.day, r.site, r));
+  Keys::Day& day = keys.For(row.day);
+  ASSIGN_OR_RETURN(row.visitor, Visitor(day, r.site, r));
   auto prefix = TruncateIp(r.ip);
   const bool valid_ip = prefix.has_value();
   row.ip_prefix = valid_ip ? std::move(*prefix) : std::string("unknown");
   row.language = PrimaryLanguage(r.accept_language);
   row.referrer_domain = UrlDomain(r.referer);
-  const std::string day_key = LogKeySubject(row.day);
   // An imported line older than the full IP's retention keeps no full IP at all.
   if (valid_ip && r.at >= now - ip_full_seconds_) {
-    ASSIGN_OR_RETURN(auto sealed, gate_.Seal(day_key, "log.ip_full", r.ip,
-                                             {"request_log", "ip_sealed", row.request_id}));
-    row.ip_sealed = std::move(sealed);
+    ASSIGN_OR_RETURN(row.ip_sealed, SealForDay(day.ip, row.day, "log.ip_full", r.ip,
+                                               {"request_log", "ip_sealed", row.request_id}));
   }
   if (!r.account.empty()) {
-    ASSIGN_OR_RETURN(auto sealed, gate_.Seal(day_key, "log.account_link", r.account,
-                                             {"request_log", "account_sealed", row.request_id}));
-    row.account_sealed = std::move(sealed);
+    ASSIGN_OR_RETURN(row.account_sealed,
+                     SealForDay(day.account, row.day, "log.account_link", r.account,
+                                {"request_log", "account_sealed", row.request_id}));
   }
-  return row;
+  return Status::Ok();
 }
 
 Status Protector::Events(const RequestFacts& r, std::span<const EventInput> events,
@@ -163,6 +195,7 @@ Status Protector::Events(const RequestFacts& r, std::span<const EventInput> even
     std::optional<std::string> visitor;
   };
   std::vector<Known> visitors;
+  Keys keys;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const EventInput& e = events[i];
     auto bad = [&](std::string why) {
@@ -211,7 +244,7 @@ Status Protector::Events(const RequestFacts& r, std::span<const EventInput> even
     auto known = std::find_if(visitors.begin(), visitors.end(),
                               [&](const Known& k) { return k.day == day && k.site == e.site; });
     if (known == visitors.end()) {
-      auto visitor = Visitor(day, e.site, r);
+      auto visitor = Visitor(keys.For(day), e.site, r);
       if (!visitor.ok()) return visitor.status();
       visitors.push_back({day, e.site, std::move(*visitor)});
       known = visitors.end() - 1;

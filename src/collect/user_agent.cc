@@ -9,8 +9,11 @@
 #include <array>
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <list>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -151,41 +154,61 @@ constexpr std::array<const char*, 5> kOsKeys = {"os_replacement", "os_v1_replace
 constexpr std::array<const char*, 5> kDeviceKeys = {"device_replacement", "brand_replacement",
                                                     "model_replacement", "", ""};
 
-// Reads and compiles one rule list. Rules RE2 refuses are counted in `stats`.
-Status LoadSection(const YAML::Node& root, const char* name, const std::array<const char*, 5>& keys,
-                   bool use_prefilter, Section& section, RuleStats& stats) {
+// One rule as the file gives it, before compiling.
+struct RuleText {
+  std::size_t index = 0;  // 1-based, in its list
+  std::string pattern;
+  bool ignore_case = false;
+  std::array<std::optional<std::string>, 5> replacement;
+};
+
+// Reads one rule list. yaml-cpp's nodes are not safe to read from several
+// threads, so the lists are read one after another and compiled in parallel.
+Result<std::vector<RuleText>> ReadSection(const YAML::Node& root, const char* name,
+                                          const std::array<const char*, 5>& keys) {
   const YAML::Node list = root[name];
   if (!list || !list.IsSequence()) return InvalidArgument(std::string("no list ") + name);
-  auto filter = std::make_unique<re2::FilteredRE2>(kMinAtomLength);
-  std::size_t index = 0;
+  std::vector<RuleText> texts;
+  texts.reserve(list.size());
   for (const YAML::Node& entry : list) {
-    ++index;
+    RuleText& t = texts.emplace_back();
+    t.index = texts.size();
     if (!entry.IsMap() || !entry["regex"]) {
-      return InvalidArgument(std::string(name) + " #" + std::to_string(index) + ": no regex");
+      return InvalidArgument(std::string(name) + " #" + std::to_string(t.index) + ": no regex");
     }
-    std::string pattern = entry["regex"].as<std::string>();
-    const bool ignore_case = entry["regex_flag"] && entry["regex_flag"].as<std::string>() == "i";
+    t.pattern = entry["regex"].as<std::string>();
+    t.ignore_case = entry["regex_flag"] && entry["regex_flag"].as<std::string>() == "i";
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      if (keys[k][0] == '\0') continue;
+      const YAML::Node v = entry[keys[k]];
+      if (v && !v.IsNull()) t.replacement[k] = v.as<std::string>();
+    }
+  }
+  return texts;
+}
+
+// Compiles one rule list. Rules RE2 refuses are counted in `stats`.
+Status CompileSection(const char* name, std::vector<RuleText> texts, bool use_prefilter,
+                      Section& section, RuleStats& stats) {
+  auto filter = std::make_unique<re2::FilteredRE2>(kMinAtomLength);
+  for (RuleText& t : texts) {
     RE2::Options options;
     options.set_log_errors(false);
-    options.set_case_sensitive(!ignore_case);
+    options.set_case_sensitive(!t.ignore_case);
     int filter_id = -1;
-    if (filter->Add(pattern, options, &filter_id) != RE2::NoError ||
+    if (filter->Add(t.pattern, options, &filter_id) != RE2::NoError ||
         filter_id != static_cast<int>(section.rules.size())) {
       // RE2 has no lookaround or backreferences; uap-core 0.16 uses neither, so a
       // refusal here means a newer rules file: skip the rule and say so.
       if (stats.rejected++ == 0) {
-        stats.first_rejection =
-            std::string(name) + " #" + std::to_string(index) + ": " + RE2(pattern, options).error();
+        stats.first_rejection = std::string(name) + " #" + std::to_string(t.index) + ": " +
+                                RE2(t.pattern, options).error();
       }
       continue;
     }
     Rule rule;
     rule.re = &filter->GetRE2(filter_id);
-    for (std::size_t k = 0; k < keys.size(); ++k) {
-      if (keys[k][0] == '\0') continue;
-      const YAML::Node v = entry[keys[k]];
-      if (v && !v.IsNull()) rule.replacement[k] = v.as<std::string>();
-    }
+    rule.replacement = std::move(t.replacement);
     section.rules.push_back(std::move(rule));
   }
   section.regexes = std::move(filter);
@@ -396,17 +419,32 @@ Result<std::unique_ptr<UserAgentParser>> UserAgentParser::Load(std::string_view 
   }
   auto impl = std::make_unique<Impl>(options.cache_capacity);
   RuleStats stats;
+  std::vector<RuleText> browser, os, device;
   try {
     const YAML::Node root = YAML::LoadFile(file);
-    RETURN_IF_ERROR(LoadSection(root, "user_agent_parsers", kBrowserKeys, options.use_prefilter,
-                                impl->browser, stats));
-    RETURN_IF_ERROR(
-        LoadSection(root, "os_parsers", kOsKeys, options.use_prefilter, impl->os, stats));
-    RETURN_IF_ERROR(LoadSection(root, "device_parsers", kDeviceKeys, options.use_prefilter,
-                                impl->device, stats));
+    ASSIGN_OR_RETURN(browser, ReadSection(root, "user_agent_parsers", kBrowserKeys));
+    ASSIGN_OR_RETURN(os, ReadSection(root, "os_parsers", kOsKeys));
+    ASSIGN_OR_RETURN(device, ReadSection(root, "device_parsers", kDeviceKeys));
   } catch (const YAML::Exception& e) {
     return InvalidArgument(file + ": " + e.what());
   }
+  // Compiling is most of the start-up: the device list (the longest, ~60% of
+  // the patterns) compiles on a second thread while this one does the others.
+  RuleStats device_stats;
+  auto device_done = std::async(std::launch::async, [&] {
+    return CompileSection("device_parsers", std::move(device), options.use_prefilter, impl->device,
+                          device_stats);
+  });
+  Status compiled = CompileSection("user_agent_parsers", std::move(browser), options.use_prefilter,
+                                   impl->browser, stats);
+  if (compiled.ok()) {
+    compiled = CompileSection("os_parsers", std::move(os), options.use_prefilter, impl->os, stats);
+  }
+  const Status device_compiled = device_done.get();
+  RETURN_IF_ERROR(compiled);
+  RETURN_IF_ERROR(device_compiled);
+  if (stats.rejected == 0) stats.first_rejection = std::move(device_stats.first_rejection);
+  stats.rejected += device_stats.rejected;
   stats.browser_rules = impl->browser.rules.size();
   stats.os_rules = impl->os.rules.size();
   stats.device_rules = impl->device.rules.size();

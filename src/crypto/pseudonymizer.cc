@@ -68,34 +68,39 @@ Result<std::string> Pseudonymizer::Id(std::string_view input) {
 }
 
 Result<std::string> Pseudonymizer::Id(DayNumber day, std::string_view input) {
+  ASSIGN_OR_RETURN(Day salt, ForDay(day));
+  return salt.Id(input);
+}
+
+Result<Pseudonymizer::Day> Pseudonymizer::ForDay(DayNumber day) {
   RETURN_IF_ERROR(EnsureSodium());
-  unsigned char id[kIdBytes];
-  std::shared_ptr<const KeyedHash> salt;  // hashed with outside the lock
-  {
-    std::lock_guard lock(mu_);
-    // The clock, not the day asked for, moves the window: a request dated in the
-    // future must not destroy yesterday's salt early.
-    RotateLocked(UtcDay(clock_()));
-    if (day > newest_day_ + 1) {
-      return FailedPrecondition("pseudonymizer: day " + std::to_string(day) +
-                                " lies in the future; no salt is made for it");
-    }
-    if (day < newest_day_ - keep_days_) {
-      return FailedPrecondition("pseudonymizer: the salt of day " + std::to_string(day) +
-                                " is destroyed; ids for it can no longer be computed");
-    }
-    auto it = salts_.find(day);
-    if (it == salts_.end()) {
-      if (loader_) {
-        ASSIGN_OR_RETURN(SecretKey loaded, loader_(day));
-        it = salts_.emplace(day, std::make_shared<const KeyedHash>(loaded)).first;
-      } else {
-        it = salts_.emplace(day, std::make_shared<const KeyedHash>(SecretKey::Random())).first;
-      }
-    }
-    salt = it->second;
+  std::lock_guard lock(mu_);
+  // The clock, not the day asked for, moves the window: a request dated in the
+  // future must not destroy yesterday's salt early.
+  RotateLocked(UtcDay(clock_()));
+  if (day > newest_day_ + 1) {
+    return FailedPrecondition("pseudonymizer: day " + std::to_string(day) +
+                              " lies in the future; no salt is made for it");
   }
-  salt->Hash(input, id);
+  if (day < newest_day_ - keep_days_) {
+    return FailedPrecondition("pseudonymizer: the salt of day " + std::to_string(day) +
+                              " is destroyed; ids for it can no longer be computed");
+  }
+  auto it = salts_.find(day);
+  if (it == salts_.end()) {
+    if (loader_) {
+      ASSIGN_OR_RETURN(SecretKey loaded, loader_(day));
+      it = salts_.emplace(day, std::make_shared<const KeyedHash>(loaded)).first;
+    } else {
+      it = salts_.emplace(day, std::make_shared<const KeyedHash>(SecretKey::Random())).first;
+    }
+  }
+  return Day(it->second);
+}
+
+std::string Pseudonymizer::Day::Id(std::string_view input) const {
+  unsigned char id[kIdBytes];
+  hash_->Hash(input, id);
   std::string hex(2 * kIdBytes + 1, '\0');
   sodium_bin2hex(hex.data(), hex.size(), id, sizeof id);
   hex.resize(2 * kIdBytes);

@@ -20,7 +20,8 @@
 // new salts: ids of the same visitor before and after it differ, which costs some
 // accuracy in unique-visitor counts and nothing in privacy.
 //
-// Thread-safety: thread-safe; one mutex (`mu_`) guards the salt map.
+// Thread-safety: thread-safe; one mutex (`mu_`) guards the salt map. A Day
+// handle is immutable and may be used from any thread.
 #pragma once
 
 #include <chrono>
@@ -43,6 +44,8 @@ using DayNumber = std::int64_t;
 DayNumber UtcDay(std::chrono::system_clock::time_point t);
 
 class Pseudonymizer {
+  class KeyedHash;  // a day's salt, absorbed as BLAKE2b's key (pseudonymizer.cc)
+
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
   static constexpr std::size_t kIdBytes = 16;
@@ -61,6 +64,21 @@ class Pseudonymizer {
   // newest-day-seen minus keep_days (its salt is destroyed or was never allowed).
   Result<std::string> Id(DayNumber day, std::string_view input);
 
+  // A day's salt, held for a run of ids that all fall on that day (a chunk of log
+  // lines, the events of one request), so that each id takes no lock. It keeps
+  // the salt alive past a Rotate that destroys it: hold it only for that run.
+  class Day {
+   public:
+    std::string Id(std::string_view input) const;
+
+   private:
+    friend class Pseudonymizer;
+    explicit Day(std::shared_ptr<const KeyedHash> hash) : hash_(std::move(hash)) {}
+    std::shared_ptr<const KeyedHash> hash_;
+  };
+  // The same errors as Id(day, input).
+  Result<Day> ForDay(DayNumber day);
+
   // Makes `now_day` the newest day seen (never moves backwards) and destroys every
   // salt older than now_day - keep_days.
   void Rotate(DayNumber now_day);
@@ -71,7 +89,6 @@ class Pseudonymizer {
   std::vector<DayNumber> SaltDays() const;
 
  private:
-  class KeyedHash;  // a day's salt, absorbed as BLAKE2b's key (pseudonymizer.cc)
   void RotateLocked(DayNumber now_day);
 
   const Clock clock_;

@@ -158,6 +158,11 @@ Result<std::string> Gate::Read(std::string_view subject, std::string_view field,
 
 Result<std::vector<std::uint8_t>> Gate::Seal(std::string_view subject, std::string_view field,
                                              std::string_view value, const crypto::Binding& where) {
+  ASSIGN_OR_RETURN(FieldSealer sealer, Sealer(subject, field));
+  return sealer.Seal(value, where);
+}
+
+Result<Gate::FieldSealer> Gate::Sealer(std::string_view subject, std::string_view field) {
   ASSIGN_OR_RETURN(const FieldSpec* spec, Writable(subject, field));
   if (spec->protection == Protection::kDrop || spec->protection == Protection::kBlindIndexEncrypt) {
     return FailedPrecondition("field " + spec->id + " is " +
@@ -165,7 +170,7 @@ Result<std::vector<std::uint8_t>> Gate::Seal(std::string_view subject, std::stri
                               "-protected: keep it with Write, not in a feature's own table");
   }
   ASSIGN_OR_RETURN(auto key, keys_.SharedDataKey(subject));
-  return crypto::Seal(*key, value, where);
+  return FieldSealer(std::move(key));
 }
 
 Result<std::string> Gate::Open(std::string_view subject, std::string_view field,

@@ -74,6 +74,23 @@ class Gate {
   // FailedPrecondition for blind-indexed or dropped fields (use Write).
   Result<std::vector<std::uint8_t>> Seal(std::string_view subject, std::string_view field,
                                          std::string_view value, const crypto::Binding& where);
+  // Seal for a run of values of one subject's field (a chunk of log lines): the
+  // inventory check and the key lookup happen once, in Sealer(). A Sealer holds
+  // the subject's key alive past an Erase: keep it only for that run.
+  class FieldSealer {
+   public:
+    Result<std::vector<std::uint8_t>> Seal(std::string_view value,
+                                           const crypto::Binding& where) const {
+      return crypto::Seal(*key_, value, where);
+    }
+
+   private:
+    friend class Gate;
+    explicit FieldSealer(crypto::Keystore::KeyRef key) : key_(std::move(key)) {}
+    crypto::Keystore::KeyRef key_;
+  };
+  // The same errors as Seal.
+  Result<FieldSealer> Sealer(std::string_view subject, std::string_view field);
   // Read for such a value: the same purpose, consent and access-record rules.
   Result<std::string> Open(std::string_view subject, std::string_view field,
                            std::span<const std::uint8_t> sealed, const crypto::Binding& where,

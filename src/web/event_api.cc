@@ -85,9 +85,10 @@ void Ingest(App& app, Request& req, std::span<const collect::EventInput> events,
   if (Status s = app.protector->Events(facts, events, source, batch); !s.ok()) {
     return reply(WithCors(Response::FromStatus(s)));
   }
-  auto access = app.protector->Access(facts);
-  if (!access.ok()) return reply(WithCors(Response::FromStatus(access.status())));
-  batch.access.push_back(std::move(*access));
+  collect::Protector::Keys keys;
+  if (Status s = app.protector->Access(facts, "web", keys, batch.access); !s.ok()) {
+    return reply(WithCors(Response::FromStatus(s)));
+  }
   accepted.access_logged = true;
   auto done = [reply, accepted = std::move(accepted)](const Status& s) mutable {
     if (s.ok()) return reply(std::move(accepted));
@@ -238,9 +239,9 @@ Server::AccessHook AccessLogHook(App& app) {
       facts.path = coarse;
       facts.query = {};
     }
-    auto row = app.protector->Access(facts);
+    collect::Protector::Keys keys;
     collect::Batch batch;
-    if (row.ok()) batch.access.push_back(std::move(*row));
+    const Status row = app.protector->Access(facts, "web", keys, batch.access);
     if (!row.ok() || !app.pipeline->Submit(std::move(batch), nullptr)) dropped->fetch_add(1);
   };
 }

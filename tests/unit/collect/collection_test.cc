@@ -358,6 +358,47 @@ TEST_P(CollectionTest, OldImportedLinesKeepNoFullIp) {  // C2.1
   EXPECT_EQ(row.ip_prefix, "203.0.113.0/24");
 }
 
+// import-log protects a chunk of lines with one Keys (each day's salt and log
+// key looked up once): every row is the row its request would get alone, and a
+// refused line appends nothing.
+TEST_P(CollectionTest, RowsOfARunAreTheRowsEachRequestGetsAlone) {  // C2.1
+  Protector::Keys keys;
+  std::vector<AccessRow> run;
+  std::vector<RequestFacts> requests;
+  for (std::int64_t ago : {86400, 0, 86400, 0}) {  // yesterday and today, interleaved
+    RequestFacts f = Facts(ago == 0 ? kFullIp : "198.51.100.9");
+    f.at -= ago;
+    f.account = "acct_42";
+    requests.push_back(f);
+    ASSERT_OK(protector_->Access(f, "import", keys, run));
+  }
+  RequestFacts future = Facts();
+  future.at += 2 * 86400;
+  EXPECT_EQ(protector_->Access(future, "import", keys, run).code(), Code::kInvalidArgument);
+  ASSERT_EQ(run.size(), requests.size());
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    ASSERT_OK_AND_ASSIGN(AccessRow alone, protector_->Access(requests[i], "import"));
+    EXPECT_EQ(run[i].day, alone.day);
+    ASSERT_TRUE(run[i].visitor.has_value());
+    EXPECT_EQ(run[i].visitor, alone.visitor) << i;
+    const crypto::Binding where{"request_log", "ip_sealed", run[i].request_id};
+    ASSERT_TRUE(run[i].ip_sealed.has_value());
+    ASSERT_OK_AND_ASSIGN(std::string ip,
+                         gate_->Open(LogKeySubject(run[i].day), "log.ip_full", *run[i].ip_sealed,
+                                     where, privacy::Purpose::kSecurity, "auditor"));
+    EXPECT_EQ(ip, requests[i].ip);
+    ASSERT_TRUE(run[i].account_sealed.has_value());
+    ASSERT_OK_AND_ASSIGN(
+        std::string account,
+        gate_->Open(LogKeySubject(run[i].day), "log.account_link", *run[i].account_sealed,
+                    {"request_log", "account_sealed", run[i].request_id},
+                    privacy::Purpose::kSecurity, "auditor"));
+    EXPECT_EQ(account, "acct_42");
+  }
+  EXPECT_EQ(run[0].visitor, run[2].visitor);  // same visitor, same day
+  EXPECT_NE(run[0].day, run[1].day);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CollectionTest, yz::testing::kBothBackends,
                          yz::testing::BackendName);
 

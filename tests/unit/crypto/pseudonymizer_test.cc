@@ -91,6 +91,20 @@ TEST_F(PseudonymizerTest, DayOlderThanTwoDaysIsRefusedAfterRotate) {  // C2.1, P
   EXPECT_EQ(p_.Id(kDay - 10, "visitor").status().code(), Code::kFailedPrecondition);
 }
 
+// A Day handle (held for one run of ids) gives the ids Id(day, ...) gives, and
+// is refused for the days Id refuses.
+TEST_F(PseudonymizerTest, DayHandleGivesTheDaysIds) {  // C2.1
+  ASSERT_OK_AND_ASSIGN(Pseudonymizer::Day today, p_.ForDay(kDay));
+  ASSERT_OK_AND_ASSIGN(std::string id, p_.Id(kDay, "visitor"));
+  EXPECT_EQ(today.Id("visitor"), id);
+  EXPECT_NE(today.Id("another visitor"), id);
+  ASSERT_OK_AND_ASSIGN(Pseudonymizer::Day tomorrow, p_.ForDay(kDay + 1));
+  EXPECT_NE(tomorrow.Id("visitor"), id);
+  EXPECT_EQ(p_.ForDay(kDay + 2).status().code(), Code::kFailedPrecondition);  // the future
+  p_.Rotate(kDay + 3);
+  EXPECT_EQ(p_.ForDay(kDay).status().code(), Code::kFailedPrecondition);  // destroyed
+}
+
 TEST_F(PseudonymizerTest, ClockDrivenIdsDestroyOldSaltsWithoutAnExplicitRotate) {
   ASSERT_OK(p_.Id("visitor").status());
   now_ += days(3);

@@ -10,6 +10,7 @@
 #include <ostream>
 
 #include "../store_fixture.h"
+#include "../test_util.h"
 
 namespace yz::privacy {
 namespace {
@@ -67,6 +68,29 @@ TEST_P(GateTest, CiphertextMovedToAnotherRowFailsToOpen) {  // C2.4, C4.1
       Code::kPermissionDenied);
   EXPECT_EQ(*gate_->Read("acct-1", "registration.display_name", Purpose::kService, "acct-1"),
             "Alice");
+}
+
+// A sealer does the checks and the key lookup once for a run of values (a
+// chunk of log lines); what it seals opens through the gate, only where it rests.
+TEST_P(GateTest, SealerSealsARunOfValuesThatOpenOnlyWhereTheyRest) {  // C2.1, C2.4
+  ASSERT_OK_AND_ASSIGN(Gate::FieldSealer sealer, gate_->Sealer("log-day:20000", "log.ip_full"));
+  const crypto::Binding first{"request_log", "ip_sealed", "run-1"};
+  const crypto::Binding second{"request_log", "ip_sealed", "run-2"};
+  ASSERT_OK_AND_ASSIGN(auto a, sealer.Seal("203.0.113.7", first));
+  ASSERT_OK_AND_ASSIGN(auto b, sealer.Seal("2001:db8::7", second));
+  EXPECT_EQ(*gate_->Open("log-day:20000", "log.ip_full", a, first, Purpose::kSecurity, "auditor"),
+            "203.0.113.7");
+  EXPECT_EQ(*gate_->Open("log-day:20000", "log.ip_full", b, second, Purpose::kSecurity, "auditor"),
+            "2001:db8::7");
+  EXPECT_EQ(gate_->Open("log-day:20000", "log.ip_full", a, second, Purpose::kSecurity, "auditor")
+                .status()
+                .code(),
+            Code::kPermissionDenied);
+  // The same refusals as Seal: an undeclared field, a field the gate keeps itself.
+  EXPECT_EQ(gate_->Sealer("log-day:20000", "log.shoe_size").status().code(),
+            Code::kPermissionDenied);
+  EXPECT_EQ(gate_->Sealer("acct-1", "registration.login_phone").status().code(),
+            Code::kFailedPrecondition);
 }
 
 TEST_P(GateTest, PurposeTheInventoryDoesNotAllowIsRefused) {  // C3.3
