@@ -1,5 +1,7 @@
 #include "collect/request_facts.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <array>
 #include <boost/asio/ip/address.hpp>
@@ -38,6 +40,14 @@ std::size_t Utf8Length(std::string_view s, std::size_t i) {
 void AppendStorable(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (std::size_t i = 0; i < text.size();) {
+    // Printable ASCII, nearly every byte of a path or a header, goes in runs.
+    std::size_t run = i;
+    while (run < text.size() && text[run] >= 0x20 && text[run] < 0x7F) ++run;
+    if (run > i) {
+      out.append(text.substr(i, run - i));
+      i = run;
+      continue;
+    }
     const unsigned char c = static_cast<unsigned char>(text[i]);
     const std::size_t n = Utf8Length(text, i);
     if (n == 0 || c < 0x20 || c == 0x7F) {
@@ -243,10 +253,46 @@ std::optional<std::array<unsigned, 4>> DottedQuad(std::string_view ip) {
   return octets;
 }
 
+// "g0:g1:g2::/48" for the first 48 bits of an IPv6 address, as inet_ntop
+// writes the address with the rest zeroed: the five zero groups at the end are
+// the longest run, so "::" stands for them and for any zero groups just before.
+std::string V6Prefix48(const unsigned char (&b)[16]) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const unsigned groups[3] = {b[0] * 256u + b[1], b[2] * 256u + b[3], b[4] * 256u + b[5]};
+  int last = 2;
+  while (last >= 0 && groups[last] == 0) --last;
+  std::string out;
+  for (int g = 0; g <= last; ++g) {
+    if (g > 0) out.push_back(':');
+    bool started = false;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      const unsigned nibble = (groups[g] >> shift) & 0xF;
+      if (nibble == 0 && !started && shift > 0) continue;
+      started = true;
+      out.push_back(kHex[nibble]);
+    }
+  }
+  out.append("::/48");
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> TruncateIp(std::string_view ip) {
   if (auto q = DottedQuad(ip)) return V4Prefix24((*q)[0], (*q)[1], (*q)[2]);
+  // Plain IPv6 (not IPv4-mapped, not 6to4, no zone) without the general path's
+  // allocations and inet_ntop.
+  if (ip.size() < INET6_ADDRSTRLEN && ip.find(':') != std::string_view::npos &&
+      ip.find('.') == std::string_view::npos) {
+    char text[INET6_ADDRSTRLEN];
+    ip.copy(text, ip.size());
+    text[ip.size()] = '\0';
+    unsigned char b[16];
+    if (inet_pton(AF_INET6, text, b) == 1 && !(b[0] == 0x20 && b[1] == 0x02) &&
+        !std::all_of(b, b + 10, [](unsigned char x) { return x == 0; })) {
+      return V6Prefix48(b);
+    }
+  }
   boost::system::error_code ec;
   auto a = asio::ip::make_address(std::string(ip), ec);
   if (ec) return std::nullopt;

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/ip/address_v6.hpp>
 #include <boost/url/parse.hpp>
 #include <cctype>
 #include <string>
@@ -100,6 +103,57 @@ TEST(TruncateIp, DottedQuadsAgreeWithTheSystemParser) {  // C2.1
       auto b = a.to_bytes();
       oracle =
           std::to_string(b[0]) + "." + std::to_string(b[1]) + "." + std::to_string(b[2]) + ".0/24";
+    }
+    EXPECT_EQ(TruncateIp(ip), oracle) << ip;
+  }
+}
+
+// Plain IPv6 addresses take a hand-written formatter; it must write the /48
+// exactly as inet_ntop (through Asio) writes the address with the rest zeroed.
+TEST(TruncateIp, Ipv6PrefixesAgreeWithTheSystemFormatter) {  // C2.1
+  const char* cases[] = {"2001:db8:abcd:12::1",
+                         "2001:db8::1",
+                         "2001:0:5::9",
+                         "2001::",
+                         "0:0:1::",
+                         "0:1:0:2::",
+                         "1::",
+                         "fe80::1",
+                         "240e:3a5:8c2a::1",
+                         "ABCD:EF01:2345:6789:ABCD:EF01:2345:6789",
+                         "2001:db8:0:1:1:1:1:1",
+                         "0:0:0:0:0:0:0:1",
+                         "::ffff:102:304",
+                         "::",
+                         "fe80::1%eth0",
+                         "2001:db8:::1",
+                         "2001:db8::g",
+                         "1:2:3:4:5:6:7:8:9",
+                         "2002:cb00:7107::1",
+                         ":2001:db8::1",
+                         "::0:a:b:c:d:e"};
+  for (const char* ip : cases) {
+    boost::system::error_code ec;
+    auto a = boost::asio::ip::make_address(ip, ec);
+    std::optional<std::string> oracle;
+    if (!ec) {
+      if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+        a = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+      }
+      if (a.is_v4()) {
+        auto b = a.to_v4().to_bytes();
+        oracle = std::to_string(b[0]) + "." + std::to_string(b[1]) + "." + std::to_string(b[2]) +
+                 ".0/24";
+      } else {
+        auto b = a.to_v6().to_bytes();
+        if (b[0] == 0x20 && b[1] == 0x02) {
+          oracle = std::to_string(b[2]) + "." + std::to_string(b[3]) + "." + std::to_string(b[4]) +
+                   ".0/24";
+        } else {
+          std::fill(b.begin() + 6, b.end(), 0);
+          oracle = boost::asio::ip::address_v6(b).to_string() + "/48";
+        }
+      }
     }
     EXPECT_EQ(TruncateIp(ip), oracle) << ip;
   }
