@@ -52,6 +52,31 @@ void NextNonce(std::uint8_t* nonce) {
 Result<std::vector<std::uint8_t>> Seal(const SecretKey& key,
                                        std::span<const std::uint8_t> plaintext,
                                        const Binding& binding) {
+  return Sealer(key).Seal(plaintext, binding);
+}
+
+Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::string_view plaintext,
+                                       const Binding& binding) {
+  return Seal(key,
+              std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(plaintext.data()),
+                                            plaintext.size()),
+              binding);
+}
+
+Sealer::~Sealer() { sodium_memzero(subkey_, sizeof subkey_); }
+
+Sealer::Sealer(Sealer&& other) noexcept : key_(other.key_), derived_(other.derived_) {
+  std::memcpy(prefix_, other.prefix_, sizeof prefix_);
+  std::memcpy(subkey_, other.subkey_, sizeof subkey_);
+  sodium_memzero(other.subkey_, sizeof other.subkey_);
+  other.derived_ = false;
+}
+
+Result<std::vector<std::uint8_t>> Sealer::Seal(std::span<const std::uint8_t> plaintext,
+                                               const Binding& binding) {
+  static_assert(sizeof prefix_ == crypto_core_hchacha20_INPUTBYTES);
+  static_assert(sizeof subkey_ == crypto_core_hchacha20_OUTPUTBYTES);
+  static_assert(crypto_aead_chacha20poly1305_ietf_NPUBBYTES == 12);
   RETURN_IF_ERROR(EnsureSodium());
   if (plaintext.size() > crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX - kAeadOverhead) {
     return InvalidArgument("aead: plaintext too large");
@@ -61,20 +86,19 @@ Result<std::vector<std::uint8_t>> Seal(const SecretKey& key,
   out[0] = kAeadVersion;
   std::uint8_t* nonce = out.data() + 1;
   NextNonce(nonce);
-  unsigned long long written = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + 1 + kAeadNonceSize, &written,
-                                             plaintext.data(), plaintext.size(), ad.data(),
-                                             ad.size(), nullptr, nonce, key.data());
-  out.resize(1 + kAeadNonceSize + written);
+  if (!derived_ || std::memcmp(nonce, prefix_, sizeof prefix_) != 0) {
+    crypto_core_hchacha20(subkey_, nonce, key_->data(), nullptr);
+    std::memcpy(prefix_, nonce, sizeof prefix_);
+    derived_ = true;
+  }
+  // XChaCha20-Poly1305's inner nonce: four zero bytes, then the last 8.
+  std::uint8_t inner[12] = {};
+  std::memcpy(inner + 4, nonce + sizeof prefix_, 8);
+  std::uint8_t* ct = nonce + kAeadNonceSize;
+  crypto_aead_chacha20poly1305_ietf_encrypt_detached(ct, ct + plaintext.size(), nullptr,
+                                                     plaintext.data(), plaintext.size(), ad.data(),
+                                                     ad.size(), nullptr, inner, subkey_);
   return out;
-}
-
-Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::string_view plaintext,
-                                       const Binding& binding) {
-  return Seal(key,
-              std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(plaintext.data()),
-                                            plaintext.size()),
-              binding);
 }
 
 Result<std::vector<std::uint8_t>> Open(const SecretKey& key, std::span<const std::uint8_t> sealed,

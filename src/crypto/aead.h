@@ -51,6 +51,37 @@ Result<std::vector<std::uint8_t>> Seal(const SecretKey& key,
 Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::string_view plaintext,
                                        const Binding& binding);
 
+// Seal for many values under one key (a chunk of log lines): the same format
+// and the same ciphertexts as Seal, computed the way XChaCha20 is defined, a
+// subkey from HChaCha20 over the nonce's first 16 bytes, then ChaCha20-Poly1305
+// with the last 8. Nonces come from the calling thread, whose first 16 bytes
+// stay the same across its seals, so the subkey is derived once per thread
+// rather than once per value. The subkey is wiped when the Sealer goes: keep
+// one only for the run of values at hand, like the key it refers to.
+class Sealer {
+ public:
+  explicit Sealer(const SecretKey& key) : key_(&key) {}
+  ~Sealer();
+  Sealer(const Sealer&) = delete;
+  Sealer& operator=(const Sealer&) = delete;
+  Sealer(Sealer&& other) noexcept;
+  Sealer& operator=(Sealer&&) = delete;
+
+  Result<std::vector<std::uint8_t>> Seal(std::span<const std::uint8_t> plaintext,
+                                         const Binding& binding);
+  Result<std::vector<std::uint8_t>> Seal(std::string_view plaintext, const Binding& binding) {
+    return Seal(
+        std::span(reinterpret_cast<const std::uint8_t*>(plaintext.data()), plaintext.size()),
+        binding);
+  }
+
+ private:
+  const SecretKey* key_;
+  bool derived_ = false;
+  std::uint8_t prefix_[16] = {};  // the nonce prefix subkey_ was derived for
+  std::uint8_t subkey_[32] = {};
+};
+
 // Decrypts what Seal produced for the same key and binding. PermissionDenied on any
 // failure (see above). The caller owns the plaintext and should wipe it
 // (sodium_memzero) when it holds secret material.

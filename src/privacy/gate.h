@@ -79,15 +79,15 @@ class Gate {
   // the subject's key alive past an Erase: keep it only for that run.
   class FieldSealer {
    public:
-    Result<std::vector<std::uint8_t>> Seal(std::string_view value,
-                                           const crypto::Binding& where) const {
-      return crypto::Seal(*key_, value, where);
+    Result<std::vector<std::uint8_t>> Seal(std::string_view value, const crypto::Binding& where) {
+      return sealer_.Seal(value, where);
     }
 
    private:
     friend class Gate;
-    explicit FieldSealer(crypto::Keystore::KeyRef key) : key_(std::move(key)) {}
+    explicit FieldSealer(crypto::Keystore::KeyRef key) : key_(std::move(key)), sealer_(*key_) {}
     crypto::Keystore::KeyRef key_;
+    crypto::Sealer sealer_;  // refers to *key_, which moves with it
   };
   // The same errors as Seal.
   Result<FieldSealer> Sealer(std::string_view subject, std::string_view field);

@@ -1,8 +1,12 @@
 #include "crypto/aead.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
+#include <algorithm>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "../test_util.h"
 
@@ -87,6 +91,48 @@ TEST_F(AeadTest, AnotherKeyCannotOpen) {  // PIPL Art. 47: a shredded key is lik
   auto r = Open(SecretKey::Random(), sealed, here_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
+}
+
+// The associated data as aead.h specifies it, built here independently.
+std::vector<std::uint8_t> SpecAd(const Binding& b) {
+  std::vector<std::uint8_t> ad{kAeadVersion};
+  for (std::string_view part : {b.table, b.column, b.row}) {
+    for (int i = 0; i < 8; ++i) ad.push_back(static_cast<std::uint8_t>(part.size() >> (8 * i)));
+    ad.insert(ad.end(), part.begin(), part.end());
+  }
+  return ad;
+}
+
+// A Sealer derives XChaCha20's subkey once per nonce prefix; every value it
+// seals is byte for byte what libsodium's XChaCha20-Poly1305 gives for that
+// nonce, and opens with Open. A sealer moved to another thread (another nonce
+// prefix) derives again.
+TEST_F(AeadTest, SealerGivesXChaCha20Poly1305Ciphertexts) {  // C2.1, C2.4
+  Sealer sealer(key_);
+  auto check = [&](Sealer& s, const std::string& value, const Binding& where) {
+    ASSERT_OK_AND_ASSIGN(auto sealed, s.Seal(value, where));
+    ASSERT_EQ(sealed.size(), kAeadOverhead + value.size());
+    EXPECT_EQ(sealed[0], kAeadVersion);
+    const std::uint8_t* nonce = sealed.data() + 1;
+    const auto ad = SpecAd(where);
+    std::vector<std::uint8_t> expected(value.size() + kAeadTagSize);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        expected.data(), nullptr, reinterpret_cast<const unsigned char*>(value.data()),
+        value.size(), ad.data(), ad.size(), nullptr, nonce, key_.data());
+    EXPECT_TRUE(std::equal(expected.begin(), expected.end(), sealed.begin() + 1 + kAeadNonceSize))
+        << value;
+    ASSERT_OK_AND_ASSIGN(std::string plain, OpenString(key_, sealed, where));
+    EXPECT_EQ(plain, value);
+  };
+  check(sealer, "203.0.113.77", here_);
+  check(sealer, "2001:db8:abcd:12::1", {"request_log", "ip_sealed", "run-2"});
+  check(sealer, "", {"request_log", "ip_sealed", "run-3"});
+  check(sealer, std::string(1000, 'x'), {"request_log", "ip_sealed", "run-4"});
+  std::thread([&] {
+    check(sealer, "198.51.100.9", {"request_log", "ip_sealed", "run-5"});
+    Sealer moved(std::move(sealer));
+    check(moved, "198.51.100.10", {"request_log", "ip_sealed", "run-6"});
+  }).join();
 }
 
 TEST(SecretKeyTest, CloneIsEqualAndRandomKeysDiffer) {
