@@ -16,7 +16,7 @@
 // applies; authentication failures are deliberately not told apart. A key that was
 // shredded (keyring Erase) looks exactly like a wrong key.
 //
-// Thread-safety: free functions without shared state.
+// Thread-safety: free functions without shared state; a Sealer, see below.
 #pragma once
 
 #include <cstdint>
@@ -57,7 +57,8 @@ Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::string_view pl
 // with the last 8. Nonces come from the calling thread, whose first 16 bytes
 // stay the same across its seals, so the subkey is derived once per thread
 // rather than once per value. The subkey is wiped when the Sealer goes: keep
-// one only for the run of values at hand, like the key it refers to.
+// one only for the run of values at hand, like the key it refers to. A Sealer
+// is used by one thread at a time (it may move between threads).
 class Sealer {
  public:
   explicit Sealer(const SecretKey& key) : key_(&key) {}
