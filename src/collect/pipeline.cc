@@ -23,46 +23,52 @@ constexpr const char* kEventColumns =
     "os_version, device, language, props";
 constexpr std::size_t kEventWidth = 15;
 
-// The rows are moved into the parameters: a submission is written once.
+using store::ValueRef;
+
+// The parameters refer to the rows, which outlive the statement.
 template <typename T>
-Value Opt(std::optional<T>& v) {
-  return v ? Value(std::move(*v)) : store::Null();
+ValueRef Opt(const std::optional<T>& v) {
+  if (!v) return std::monostate{};
+  if constexpr (std::is_same_v<T, std::string>) {
+    return std::string_view(*v);
+  } else {
+    return std::span<const std::uint8_t>(*v);
+  }
 }
 
-void AddAgent(std::vector<Value>& p, AgentFacts& a) {
-  p.emplace_back(std::move(a.browser));
+void AddAgent(std::vector<ValueRef>& p, const AgentFacts& a) {
+  p.emplace_back(std::string_view(a.browser));
   p.push_back(Opt(a.browser_version));
-  p.emplace_back(std::move(a.os));
+  p.emplace_back(std::string_view(a.os));
   p.push_back(Opt(a.os_version));
-  p.emplace_back(std::move(a.device));
+  p.emplace_back(std::string_view(a.device));
 }
 
-void AddRow(std::vector<Value>& p, AccessRow& r) {
-  p.emplace_back(std::move(r.request_id));
+void AddRow(std::vector<ValueRef>& p, const AccessRow& r) {
+  p.emplace_back(std::string_view(r.request_id));
   p.emplace_back(r.at);
   p.emplace_back(r.day);
-  p.emplace_back(std::move(r.source));
-  p.emplace_back(std::move(r.method));
-  p.emplace_back(std::move(r.path));
+  p.emplace_back(std::string_view(r.source));
+  p.emplace_back(std::string_view(r.method));
+  p.emplace_back(std::string_view(r.path));
   p.emplace_back(std::int64_t{r.status});
   p.push_back(Opt(r.visitor));
-  p.emplace_back(std::move(r.ip_prefix));
+  p.emplace_back(std::string_view(r.ip_prefix));
   p.push_back(Opt(r.ip_sealed));
-  const bool bot = r.agent.bot;
   AddAgent(p, r.agent);
   p.push_back(Opt(r.language));
   p.push_back(Opt(r.referrer_domain));
-  p.emplace_back(std::int64_t{bot ? 1 : 0});
+  p.emplace_back(std::int64_t{r.agent.bot ? 1 : 0});
   p.push_back(Opt(r.account_sealed));
 }
 
-void AddRow(std::vector<Value>& p, EventRow& r) {
+void AddRow(std::vector<ValueRef>& p, const EventRow& r) {
   p.emplace_back(r.at);
   p.emplace_back(r.day);
-  p.emplace_back(std::move(r.source));
-  p.emplace_back(std::move(r.site));
-  p.emplace_back(std::move(r.name));
-  p.emplace_back(std::move(r.path));
+  p.emplace_back(std::string_view(r.source));
+  p.emplace_back(std::string_view(r.site));
+  p.emplace_back(std::string_view(r.name));
+  p.emplace_back(std::string_view(r.path));
   p.push_back(Opt(r.referrer_domain));
   p.push_back(Opt(r.visitor));
   AddAgent(p, r.agent);
@@ -90,7 +96,7 @@ std::string InsertSql(const char* table, const char* columns, std::size_t width,
 template <typename RowT>
 Status InsertAll(store::Connection& conn, const char* table, const char* columns, std::size_t width,
                  const std::vector<RowT*>& rows, std::vector<std::string>& sql_by_size) {
-  std::vector<Value> params;
+  std::vector<ValueRef> params;
   for (std::size_t i = 0; i < rows.size(); i += kChunkRows) {
     const std::size_t n = std::min(kChunkRows, rows.size() - i);
     if (sql_by_size.size() <= n) sql_by_size.resize(n + 1);
@@ -98,7 +104,7 @@ Status InsertAll(store::Connection& conn, const char* table, const char* columns
     params.clear();
     params.reserve(n * width);
     for (std::size_t j = 0; j < n; ++j) AddRow(params, *rows[i + j]);
-    auto done = conn.Exec(sql_by_size[n], params);
+    auto done = conn.ExecRefs(sql_by_size[n], params);
     if (!done.ok()) return done.status();
   }
   return Status::Ok();

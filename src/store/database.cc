@@ -47,6 +47,26 @@ Blob Row::Bytes(std::size_t i) const {
   return {};
 }
 
+Result<std::int64_t> Connection::ExecRefs(std::string_view sql, std::span<const ValueRef> params) {
+  std::vector<Value> values;
+  values.reserve(params.size());
+  for (const ValueRef& p : params) {
+    std::visit(
+        [&values](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string_view>) {
+            values.emplace_back(std::string(v));
+          } else if constexpr (std::is_same_v<T, std::span<const std::uint8_t>>) {
+            values.emplace_back(Blob(v.begin(), v.end()));
+          } else {
+            values.emplace_back(v);
+          }
+        },
+        p);
+  }
+  return Exec(sql, values);
+}
+
 PooledConnection::~PooledConnection() {
   if (conn_ && owner_) owner_->Release(std::move(conn_));
 }

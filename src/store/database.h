@@ -32,6 +32,10 @@ using Blob = std::vector<std::uint8_t>;
 using Value = std::variant<std::monostate, std::int64_t, double, std::string, Blob>;
 
 inline Value Null() { return std::monostate{}; }
+// A parameter that refers to the caller's bytes instead of owning a copy: text
+// is a string_view, a blob a span. For ExecRefs.
+using ValueRef = std::variant<std::monostate, std::int64_t, double, std::string_view,
+                              std::span<const std::uint8_t>>;
 
 // One result row; columns by position, in SELECT order.
 class Row {
@@ -62,6 +66,10 @@ class Connection {
   virtual Result<Rows> Query(std::string_view sql, std::span<const Value> params = {}) = 0;
   // Runs a statement for its effect; returns the number of rows changed.
   virtual Result<std::int64_t> Exec(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // Exec with parameters the caller keeps alive for the call (the collection
+  // writer binds the rows it holds rather than moving them into Values). The
+  // same rules as Exec; by default the references are copied into Values.
+  virtual Result<std::int64_t> ExecRefs(std::string_view sql, std::span<const ValueRef> params);
   // Runs several ';'-separated statements without parameters (migrations only).
   virtual Status ExecScript(std::string_view sql) = 0;
   // BEGIN for a transaction that will write (SQLite: BEGIN IMMEDIATE, so writers

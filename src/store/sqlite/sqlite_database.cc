@@ -87,15 +87,12 @@ class SqliteConnection final : public Connection {
   }
 
   Result<std::int64_t> Exec(std::string_view sql, std::span<const Value> params) override {
-    ASSIGN_OR_RETURN(const Statement* prepared, Prepare(sql));
-    sqlite3_stmt* stmt = prepared->stmt;
-    StatementReset reset{stmt};
-    RETURN_IF_ERROR(Bind(*prepared, params));
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    }
-    if (rc != SQLITE_DONE) return ErrorStatus(rc, db_, "exec");
-    return static_cast<std::int64_t>(sqlite3_changes64(db_));
+    return Run(sql, params);
+  }
+
+  // Binds the caller's bytes as they are (SQLITE_STATIC), without Values.
+  Result<std::int64_t> ExecRefs(std::string_view sql, std::span<const ValueRef> params) override {
+    return Run(sql, params);
   }
 
   Status ExecScript(std::string_view sql) override {
@@ -173,9 +170,23 @@ class SqliteConnection final : public Connection {
     return &cache_.emplace(std::string(sql), std::move(prepared)).first->second;
   }
 
+  template <typename V>
+  Result<std::int64_t> Run(std::string_view sql, std::span<const V> params) {
+    ASSIGN_OR_RETURN(const Statement* prepared, Prepare(sql));
+    sqlite3_stmt* stmt = prepared->stmt;
+    StatementReset reset{stmt};
+    RETURN_IF_ERROR(Bind(*prepared, params));
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) return ErrorStatus(rc, db_, "exec");
+    return static_cast<std::int64_t>(sqlite3_changes64(db_));
+  }
+
   // Binds params[N-1] to each `$N`. Every placeholder needs a value and every
   // value a placeholder, as on PostgreSQL, so the backends agree on bad calls.
-  Status Bind(const Statement& prepared, std::span<const Value> params) {
+  template <typename V>
+  Status Bind(const Statement& prepared, std::span<const V> params) {
     if (static_cast<std::size_t>(prepared.highest) > params.size()) {
       return InvalidArgument("sqlite: no value for placeholder $" +
                              std::to_string(params.size() + 1));
@@ -192,9 +203,25 @@ class SqliteConnection final : public Connection {
     return Status::Ok();
   }
 
+  Status BindOne(sqlite3_stmt* stmt, int index, const Value& v) {
+    return BindOne(stmt, index,
+                   std::visit(
+                       [](const auto& x) -> ValueRef {
+                         using T = std::decay_t<decltype(x)>;
+                         if constexpr (std::is_same_v<T, std::string>) {
+                           return std::string_view(x);
+                         } else if constexpr (std::is_same_v<T, Blob>) {
+                           return std::span<const std::uint8_t>(x);
+                         } else {
+                           return x;
+                         }
+                       },
+                       v));
+  }
+
   // SQLITE_STATIC: the values outlive the statement's use (Query and Exec reset
   // and clear its bindings before returning), so SQLite need not copy them.
-  Status BindOne(sqlite3_stmt* stmt, int index, const Value& v) {
+  Status BindOne(sqlite3_stmt* stmt, int index, const ValueRef& v) {
     int rc = SQLITE_OK;
     if (std::holds_alternative<std::monostate>(v)) {
       rc = sqlite3_bind_null(stmt, index);
@@ -202,13 +229,16 @@ class SqliteConnection final : public Connection {
       rc = sqlite3_bind_int64(stmt, index, *p);
     } else if (auto p = std::get_if<double>(&v)) {
       rc = sqlite3_bind_double(stmt, index, *p);
-    } else if (auto p = std::get_if<std::string>(&v)) {
+    } else if (auto p = std::get_if<std::string_view>(&v)) {
       // PostgreSQL text cannot hold NUL; refusing it here keeps both backends alike.
-      if (p->find('\0') != std::string::npos) {
+      if (p->find('\0') != std::string_view::npos) {
         return InvalidArgument("sqlite: text value contains a NUL byte (store it as a Blob)");
       }
-      rc = sqlite3_bind_text64(stmt, index, p->data(), p->size(), SQLITE_STATIC, SQLITE_UTF8);
-    } else if (auto p = std::get_if<Blob>(&v)) {
+      // A default string_view has no data pointer, which SQLite would bind as
+      // NULL: empty text stays empty text.
+      rc = sqlite3_bind_text64(stmt, index, p->data() ? p->data() : "", p->size(), SQLITE_STATIC,
+                               SQLITE_UTF8);
+    } else if (auto p = std::get_if<std::span<const std::uint8_t>>(&v)) {
       // A zero-length blob bound through bind_blob with no data pointer reads back
       // as NULL; zeroblob(0) keeps it an empty, non-NULL blob.
       rc = p->empty() ? sqlite3_bind_zeroblob(stmt, index, 0)

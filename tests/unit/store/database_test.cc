@@ -146,6 +146,46 @@ TEST_P(DatabaseTest, RoundTripsEveryValueType) {
   EXPECT_EQ(rows[1].Bytes(4), all_bytes);
 }
 
+// ExecRefs binds the caller's bytes in place (the collection writer's rows):
+// the same values land as through Exec, and the same bad calls are refused.
+TEST_P(DatabaseTest, ExecRefsStoresWhatExecWould) {
+  ASSERT_NO_FATAL_FAILURE(ResetTable());
+  const std::string text = "中文 text";
+  const std::string with_nul("before\0after", 12);
+  const Blob bytes = {0, 1, 2, 255};
+  const Blob empty;
+  const std::vector<std::vector<ValueRef>> rows_in = {
+      {std::int64_t{1}, std::int64_t{42}, 3.25, std::string_view(text), std::span(bytes)},
+      {std::int64_t{2}, std::monostate{}, std::monostate{}, std::string_view(),
+       std::span(empty)},  // empty text and empty blob are not NULL
+  };
+  ASSERT_OK_AND_ASSIGN(auto conn, db_->Acquire());
+  for (const auto& row : rows_in) {
+    ASSERT_OK_AND_ASSIGN(
+        std::int64_t n,
+        conn->ExecRefs("INSERT INTO t (id, i, r, s, b) VALUES ($1, $2, $3, $4, $5)", row));
+    EXPECT_EQ(n, 1);
+  }
+  ASSERT_OK_AND_ASSIGN(Rows rows, conn->Query("SELECT id, i, r, s, b FROM t ORDER BY id"));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].Int(1), 42);
+  EXPECT_EQ(rows[0].at(2), Value(3.25));
+  EXPECT_EQ(rows[0].Text(3), text);
+  EXPECT_EQ(rows[0].Bytes(4), bytes);
+  EXPECT_TRUE(rows[1].IsNull(1));
+  EXPECT_TRUE(rows[1].IsNull(2));
+  EXPECT_FALSE(rows[1].IsNull(3));
+  EXPECT_EQ(rows[1].Text(3), "");
+  EXPECT_FALSE(rows[1].IsNull(4));
+  const ValueRef nul[] = {std::int64_t{3}, std::string_view(with_nul)};
+  EXPECT_EQ(conn->ExecRefs("INSERT INTO t (id, s) VALUES ($1, $2)", nul).status().code(),
+            Code::kInvalidArgument);
+  const ValueRef too_few[] = {std::int64_t{4}};
+  EXPECT_EQ(conn->ExecRefs("INSERT INTO t (id, s) VALUES ($1, $2)", too_few).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(CountRows(), 2);
+}
+
 TEST_P(DatabaseTest, SelectsParametersWithoutATable) {
   ASSERT_OK_AND_ASSIGN(auto conn, db_->Acquire());
   const Value params[] = {std::int64_t{7}, std::string("中文")};
