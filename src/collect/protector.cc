@@ -183,6 +183,12 @@ Status Protector::Fill(const RequestFacts& r, std::string_view source, Keys& key
 
 Status Protector::Events(const RequestFacts& r, std::span<const EventInput> events,
                          std::string_view source, Batch& out) {
+  Keys keys;
+  return Events(r, events, source, keys, out);
+}
+
+Status Protector::Events(const RequestFacts& r, std::span<const EventInput> events,
+                         std::string_view source, Keys& keys, Batch& out) {
   const std::int64_t now = now_();
   const AgentFacts agent = Agent(r.user_agent);
   const auto language = PrimaryLanguage(r.accept_language);
@@ -195,7 +201,6 @@ Status Protector::Events(const RequestFacts& r, std::span<const EventInput> even
     std::optional<std::string> visitor;
   };
   std::vector<Known> visitors;
-  Keys keys;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const EventInput& e = events[i];
     auto bad = [&](std::string why) {

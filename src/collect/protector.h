@@ -120,6 +120,10 @@ class Protector {
   // absolute http(s) URL or whose name or site is empty.
   Status Events(const RequestFacts& request, std::span<const EventInput> events,
                 std::string_view source, Batch& out);
+  // The same with the keys of a run, so that a request's events and its access
+  // row share one lookup of the day's salt.
+  Status Events(const RequestFacts& request, std::span<const EventInput> events,
+                std::string_view source, Keys& keys, Batch& out);
 
   AgentFacts Agent(std::string_view user_agent) const;
 

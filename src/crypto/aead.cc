@@ -57,10 +57,7 @@ Result<std::vector<std::uint8_t>> Seal(const SecretKey& key,
 
 Result<std::vector<std::uint8_t>> Seal(const SecretKey& key, std::string_view plaintext,
                                        const Binding& binding) {
-  return Seal(key,
-              std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(plaintext.data()),
-                                            plaintext.size()),
-              binding);
+  return Sealer(key).Seal(plaintext, binding);
 }
 
 Sealer::~Sealer() { sodium_memzero(subkey_, sizeof subkey_); }

@@ -82,10 +82,10 @@ void Ingest(App& app, Request& req, std::span<const collect::EventInput> events,
   const std::string aid = AnonymousId(req);
   collect::RequestFacts facts = FactsOf(req, accepted.status, aid);
   collect::Batch batch;
-  if (Status s = app.protector->Events(facts, events, source, batch); !s.ok()) {
+  collect::Protector::Keys keys;  // the day's salt, looked up once for the whole request
+  if (Status s = app.protector->Events(facts, events, source, keys, batch); !s.ok()) {
     return reply(WithCors(Response::FromStatus(s)));
   }
-  collect::Protector::Keys keys;
   if (Status s = app.protector->Access(facts, "web", keys, batch.access); !s.ok()) {
     return reply(WithCors(Response::FromStatus(s)));
   }
