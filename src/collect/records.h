@@ -1,7 +1,7 @@
 // What the collector keeps: access-log rows, web events and bot counts, each
 // already protected (pseudonymized, truncated, coarsened, sealed) by the time it
 // exists. These are the only shapes the pipeline writes (collect/pipeline.h);
-// migration 6 "collection" holds their tables.
+// migration 6 "collection" holds their tables (9 renumbers request_log).
 //
 // Thread-safety: plain values.
 #pragma once
@@ -21,6 +21,14 @@ inline std::int64_t DayOf(std::int64_t unix_seconds) {
   constexpr std::int64_t kDay = 86400;
   return unix_seconds >= 0 ? unix_seconds / kDay : (unix_seconds - kDay + 1) / kDay;
 }
+
+// request_log ids are day * 2^32 + n, n = 1, 2, ... in the order the day's rows
+// were written (the pipeline numbers them; migration 9): the ids of day D lie in
+// [RequestRowIdBase(D), RequestRowIdBase(D + 1)). A day's rows are one range of
+// the primary key, so the retention job clears and deletes them by range, without
+// a second index that every insert would pay for.
+constexpr std::int64_t kRequestIdsPerDay = std::int64_t{1} << 32;
+inline std::int64_t RequestRowIdBase(std::int64_t day) { return day * kRequestIdsPerDay; }
 
 // The user-agent facts every row carries (coarsened: family and major version).
 struct AgentFacts {

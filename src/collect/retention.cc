@@ -1,6 +1,7 @@
 #include "collect/retention.h"
 
 #include "collect/protector.h"
+#include "collect/records.h"
 
 namespace yz::collect {
 Retention::Retention(store::Database& db, privacy::Gate& gate, const privacy::Inventory& inventory,
@@ -28,11 +29,13 @@ Result<RetentionReport> Retention::Run() {
   for (const auto& row : key_days) {
     const std::int64_t day = row.Int(0);
     RETURN_IF_ERROR(gate_.Erase(LogKeySubject(day)));
-    const store::Value p[] = {day, now};
+    // The day's rows are one id range (records.h).
+    const store::Value range[] = {RequestRowIdBase(day), RequestRowIdBase(day + 1)};
     RETURN_IF_ERROR(conn->Exec("UPDATE request_log SET ip_sealed = NULL, account_sealed = NULL "
-                               "WHERE day = $1",
-                               std::span(p, 1))
+                               "WHERE id >= $1 AND id < $2",
+                               range)
                         .status());
+    const store::Value p[] = {day, now};
     RETURN_IF_ERROR(
         conn->Exec("UPDATE log_days SET key_destroyed_at = $2 WHERE day = $1", p).status());
     ++report.keys_destroyed;
@@ -53,9 +56,12 @@ Result<RetentionReport> Retention::Run() {
     ++report.salts_destroyed;
   }
 
-  const store::Value access_cut[] = {now - access_seconds_};
+  // Rows before the cut lie in the cut's day or before, so only the ids up to the
+  // end of that day are read.
+  const std::int64_t access_before = now - access_seconds_;
+  const store::Value access_cut[] = {access_before, RequestRowIdBase(DayOf(access_before) + 1)};
   ASSIGN_OR_RETURN(report.access_rows_deleted,
-                   conn->Exec("DELETE FROM request_log WHERE at < $1", access_cut));
+                   conn->Exec("DELETE FROM request_log WHERE id < $2 AND at < $1", access_cut));
   const store::Value event_cut[] = {now - event_seconds_};
   ASSIGN_OR_RETURN(report.events_deleted,
                    conn->Exec("DELETE FROM events WHERE at < $1", event_cut));

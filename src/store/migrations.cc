@@ -626,6 +626,57 @@ CREATE TABLE log_imports (
   imported_at BIGINT NOT NULL
 );
 )sql"},
+    {9, "request_log_day_ids",
+     // SQLite
+     R"sql(
+-- C2.1 request_log ids become day * 2^32 + n (collect/records.h): a day's rows
+-- are one range of the primary key, which the retention job clears and deletes
+-- by range, so the index on day, which every insert paid for, goes. The table is
+-- rebuilt with its rows numbered day by day, in their order.
+CREATE TABLE request_log_by_day_id (
+  id              INTEGER PRIMARY KEY,  -- day * 2^32 + n
+  request_id      TEXT NOT NULL,
+  at              INTEGER NOT NULL,  -- Unix seconds, floored to the minute
+  day             INTEGER NOT NULL,  -- UTC day number: the salt and key day
+  source          TEXT NOT NULL,    -- web | import
+  method          TEXT NOT NULL,
+  path            TEXT NOT NULL,    -- sensitive parameter values removed
+  status          INTEGER NOT NULL,
+  visitor         TEXT,             -- daily-salted pseudonym
+  ip_prefix       TEXT NOT NULL,    -- /24 or /48
+  ip_sealed       BLOB,             -- NULL once past the full IP's retention
+  browser         TEXT NOT NULL,
+  browser_version TEXT,
+  os              TEXT NOT NULL,
+  os_version      TEXT,
+  device          TEXT NOT NULL,
+  language        TEXT,
+  referrer_domain TEXT,
+  bot             INTEGER NOT NULL,
+  account_sealed  BLOB
+) STRICT;
+INSERT INTO request_log_by_day_id
+  SELECT day * 4294967296 + row_number() OVER (PARTITION BY day ORDER BY id), request_id, at, day, source, method, path, status, visitor, ip_prefix, ip_sealed, browser,
+    browser_version, os, os_version, device, language, referrer_domain, bot, account_sealed
+  FROM request_log;
+DROP TABLE request_log;
+ALTER TABLE request_log_by_day_id RENAME TO request_log;
+)sql",
+     // PostgreSQL
+     R"sql(
+-- C2.1 request_log ids become day * 2^32 + n (collect/records.h): a day's rows
+-- are one range of the primary key, which the retention job clears and deletes
+-- by range, so the index on day, which every insert paid for, goes. The pipeline
+-- numbers new rows; existing ones are numbered day by day, in their order.
+DROP INDEX request_log_by_day;
+ALTER TABLE request_log ALTER COLUMN id DROP IDENTITY;
+ALTER TABLE request_log DROP CONSTRAINT request_log_pkey;
+UPDATE request_log SET id = numbered.id
+  FROM (SELECT id AS old, day * 4294967296 + row_number() OVER (PARTITION BY day ORDER BY id) AS id
+        FROM request_log) AS numbered
+  WHERE request_log.id = numbered.old;
+ALTER TABLE request_log ADD PRIMARY KEY (id);
+)sql"},
 };
 
 // Key of the PostgreSQL advisory lock held while migrating ("yzcloud" in ASCII).

@@ -350,6 +350,58 @@ TEST_P(CollectionTest, RetentionDestroysKeysAndSaltsOnTime) {  // C2.1, PIPL Art
   EXPECT_EQ(Query("SELECT COUNT(*) FROM request_log")[0].Int(0), 0);
 }
 
+// request_log ids are day * 2^32 + n (records.h): rows of two days written out
+// of order take their day's next id, also from a second writer of the same store
+// (import-log beside serve), and retention clears and deletes them day by day.
+TEST_P(CollectionTest, RequestRowsAreNumberedAndRetiredByDay) {  // C2.1
+  const std::int64_t start = clock_.load();
+  const std::int64_t today = DayOf(start);
+  Pipeline other(*db_);
+  auto write = [&](Pipeline& pipeline, std::int64_t ago) -> Status {
+    RequestFacts f = Facts();
+    f.at -= ago;
+    ASSIGN_OR_RETURN(AccessRow row, protector_->Access(f, "import"));
+    Batch b;
+    b.access.push_back(std::move(row));
+    std::promise<Status> done;
+    auto verdict = done.get_future();
+    if (!pipeline.Submit(std::move(b), [&done](const Status& s) { done.set_value(s); })) {
+      return Unavailable("queue full");
+    }
+    return verdict.get();
+  };
+  ASSERT_OK(write(*pipeline_, 0));
+  ASSERT_OK(write(other, 86400));
+  ASSERT_OK(write(other, 0));
+  ASSERT_OK(write(*pipeline_, 86400));
+  ASSERT_OK(write(*pipeline_, 0));
+  const std::int64_t yesterday_ids[] = {RequestRowIdBase(today - 1) + 1,
+                                        RequestRowIdBase(today - 1) + 2};
+  const std::int64_t today_ids[] = {RequestRowIdBase(today) + 1, RequestRowIdBase(today) + 2,
+                                    RequestRowIdBase(today) + 3};
+  auto rows = Query("SELECT id, day, ip_sealed FROM request_log ORDER BY id");
+  ASSERT_EQ(rows.size(), 5u);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].Int(0), i < 2 ? yesterday_ids[i] : today_ids[i - 2]);
+    EXPECT_EQ(rows[i].Int(1), i < 2 ? today - 1 : today);
+  }
+
+  Retention retention(*db_, *gate_, *inventory_, now_);
+  clock_ = start + 7 * 86400;  // yesterday's log key is past log.ip_full's 7 days
+  ASSERT_OK_AND_ASSIGN(auto keys, retention.Run());
+  EXPECT_EQ(keys.keys_destroyed, 1);
+  rows = Query("SELECT id, ip_sealed FROM request_log ORDER BY id");
+  ASSERT_EQ(rows.size(), 5u);
+  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].IsNull(1), i < 2) << i;
+
+  clock_ = start + 30 * 86400 - 60;  // yesterday's rows are past their 30 days
+  ASSERT_OK_AND_ASSIGN(auto deleted, retention.Run());
+  EXPECT_EQ(deleted.access_rows_deleted, 2);
+  rows = Query("SELECT id FROM request_log ORDER BY id");
+  ASSERT_EQ(rows.size(), 3u);
+  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].Int(0), today_ids[i]);
+}
+
 TEST_P(CollectionTest, OldImportedLinesKeepNoFullIp) {  // C2.1
   RequestFacts old = Facts();
   old.at = clock_.load() - 10 * 86400;
