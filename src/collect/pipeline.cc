@@ -21,9 +21,10 @@ constexpr const char* kAccessColumns =
     "account_sealed";
 constexpr std::size_t kAccessWidth = 20;
 constexpr const char* kEventColumns =
-    "at, day, source, site, name, path, referrer_domain, visitor, browser, browser_version, os, "
+    "id, at, day, source, site, name, path, referrer_domain, visitor, browser, browser_version, "
+    "os, "
     "os_version, device, language, props";
-constexpr std::size_t kEventWidth = 15;
+constexpr std::size_t kEventWidth = 16;
 
 using store::ValueRef;
 
@@ -46,12 +47,16 @@ void AddAgent(std::vector<ValueRef>& p, const AgentFacts& a) {
   p.emplace_back(std::string_view(a.device));
 }
 
-void AddRow(std::vector<ValueRef>& p, std::optional<std::int64_t> id, const AccessRow& r) {
+void AddId(std::vector<ValueRef>& p, std::optional<std::int64_t> id) {
   if (id) {
     p.emplace_back(*id);
   } else {
     p.emplace_back(std::monostate{});  // SQLite's next rowid: the same id
   }
+}
+
+void AddRow(std::vector<ValueRef>& p, std::optional<std::int64_t> id, const AccessRow& r) {
+  AddId(p, id);
   p.emplace_back(std::string_view(r.request_id));
   p.emplace_back(r.at);
   p.emplace_back(r.day);
@@ -69,7 +74,8 @@ void AddRow(std::vector<ValueRef>& p, std::optional<std::int64_t> id, const Acce
   p.push_back(Opt(r.account_sealed));
 }
 
-void AddRow(std::vector<ValueRef>& p, const EventRow& r) {
+void AddRow(std::vector<ValueRef>& p, std::optional<std::int64_t> id, const EventRow& r) {
+  AddId(p, id);
   p.emplace_back(r.at);
   p.emplace_back(r.day);
   p.emplace_back(std::string_view(r.source));
@@ -118,37 +124,43 @@ Status InsertAll(store::Connection& conn, const char* table, const char* columns
   return Status::Ok();
 }
 
-// The request_log ids of `rows` (records.h): each day's rows numbered on from the
-// day's last stored id. The caller holds the write lock for the transaction
-// (SQLite's BEGIN IMMEDIATE; PostgreSQL's table lock), so a second writer of the
-// same store, import-log beside serve, numbers after this one's rows.
+// The ids of `rows` in `table` (request_log or events; records.h): each day's
+// rows numbered on from the day's last stored id. The transaction holds the
+// table's write lock (SQLite's BEGIN IMMEDIATE; on PostgreSQL a table lock taken
+// here), so a second writer of the same store, import-log beside serve, numbers
+// after this one's rows.
 //
 // nullopt marks a row whose id is one more than the largest in the table when it
 // is inserted, in `rows` order: SQLite gives such a row that very id when none is
 // bound (https://sqlite.org/autoinc.html), and appends it without the seek a
 // bound id costs to check that it is new (about 6% of the writer). Live traffic
 // and logs imported in time order are nearly all such rows. `appends` is false
-// where the store has no such rule (PostgreSQL): every id is bound.
-Result<std::vector<std::optional<std::int64_t>>> NumberAccessRows(
-    store::Connection& conn, const std::vector<AccessRow*>& rows, bool appends) {
+// on PostgreSQL, which has no such rule: every id is bound there.
+template <typename RowT>
+Result<std::vector<std::optional<std::int64_t>>> NumberRows(store::Connection& conn,
+                                                            const std::string& table,
+                                                            const std::vector<RowT*>& rows) {
   std::vector<std::optional<std::int64_t>> ids;
   if (rows.empty()) return ids;
+  const bool appends = conn.backend() == store::Backend::kSqlite;
+  if (!appends) {  // readers go on; another writer of the table waits for our commit
+    RETURN_IF_ERROR(conn.ExecScript("LOCK TABLE " + table + " IN SHARE ROW EXCLUSIVE MODE"));
+  }
   ids.reserve(rows.size());
-  ASSIGN_OR_RETURN(store::Rows top, conn.Query("SELECT MAX(id) FROM request_log"));
+  ASSIGN_OR_RETURN(store::Rows top, conn.Query("SELECT MAX(id) FROM " + table));
   std::int64_t largest = top[0].IsNull(0) ? 0 : top[0].Int(0);
+  const std::string last_sql =
+      "SELECT id FROM " + table + " WHERE id >= $1 AND id < $2 ORDER BY id DESC LIMIT 1";
   std::map<std::int64_t, std::int64_t> next;  // day -> its next id
-  for (const AccessRow* r : rows) {
+  for (const RowT* r : rows) {
     auto [it, fresh] = next.try_emplace(r->day, 0);
     if (fresh) {
-      const Value range[] = {RequestRowIdBase(r->day), RequestRowIdBase(r->day + 1)};
-      ASSIGN_OR_RETURN(store::Rows last,
-                       conn.Query("SELECT id FROM request_log WHERE id >= $1 AND id < $2 "
-                                  "ORDER BY id DESC LIMIT 1",
-                                  range));
-      it->second = (last.empty() ? RequestRowIdBase(r->day) : last[0].Int(0)) + 1;
+      const Value range[] = {DayRowIdBase(r->day), DayRowIdBase(r->day + 1)};
+      ASSIGN_OR_RETURN(store::Rows last, conn.Query(last_sql, range));
+      it->second = (last.empty() ? DayRowIdBase(r->day) : last[0].Int(0)) + 1;
     }
-    if (it->second >= RequestRowIdBase(r->day + 1)) {
-      return ResourceExhausted("request_log: day " + std::to_string(r->day) +
+    if (it->second >= DayRowIdBase(r->day + 1)) {
+      return ResourceExhausted(table + ": day " + std::to_string(r->day) +
                                " has no row ids left (2^32 a day)");
     }
     const std::int64_t id = it->second++;
@@ -231,19 +243,16 @@ Status Pipeline::Write(store::Connection& conn, std::deque<Item>& items) {
   }
   store::Transaction tx(conn);
   RETURN_IF_ERROR(tx.begin_status());
-  if (!access.empty() && conn.backend() == store::Backend::kPostgres) {
-    // Readers go on; another writer of request_log waits for this commit.
-    RETURN_IF_ERROR(conn.ExecScript("LOCK TABLE request_log IN SHARE ROW EXCLUSIVE MODE"));
-  }
-  ASSIGN_OR_RETURN(auto ids,
-                   NumberAccessRows(conn, access, conn.backend() == store::Backend::kSqlite));
+  ASSIGN_OR_RETURN(auto access_ids, NumberRows(conn, "request_log", access));
   RETURN_IF_ERROR(InsertAll(
       conn, "request_log", kAccessColumns, kAccessWidth, access.size(),
-      [&](std::vector<ValueRef>& p, std::size_t i) { AddRow(p, ids[i], *access[i]); },
+      [&](std::vector<ValueRef>& p, std::size_t i) { AddRow(p, access_ids[i], *access[i]); },
       access_sql_));
+  ASSIGN_OR_RETURN(auto event_ids, NumberRows(conn, "events", events));
   RETURN_IF_ERROR(InsertAll(
       conn, "events", kEventColumns, kEventWidth, events.size(),
-      [&](std::vector<ValueRef>& p, std::size_t i) { AddRow(p, *events[i]); }, event_sql_));
+      [&](std::vector<ValueRef>& p, std::size_t i) { AddRow(p, event_ids[i], *events[i]); },
+      event_sql_));
   for (const Item& it : items) {
     for (const BotHit& b : it.batch.bots) {
       const Value p[] = {b.day, b.site, b.bot, b.hits};

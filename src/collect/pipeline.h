@@ -18,8 +18,8 @@
 // capacity is refused the same way.
 //
 // The writer takes every queued submission (up to `max_batch_rows` rows) into
-// one transaction, with multi-row INSERTs, and numbers request_log rows day by
-// day (records.h). Rows arrive checked and protected, so
+// one transaction, with multi-row INSERTs, and numbers request_log and events
+// rows day by day (records.h). Rows arrive checked and protected, so
 // a failed transaction means the store failed (disk full, database gone): every
 // submission in it gets the error, none of it is stored, and the callers answer
 // 503 for the client to retry.

@@ -1,7 +1,7 @@
 // What the collector keeps: access-log rows, web events and bot counts, each
 // already protected (pseudonymized, truncated, coarsened, sealed) by the time it
 // exists. These are the only shapes the pipeline writes (collect/pipeline.h);
-// migration 6 "collection" holds their tables (9 renumbers request_log).
+// migration 6 "collection" holds their tables (9 renumbers them by day).
 //
 // Thread-safety: plain values.
 #pragma once
@@ -22,13 +22,14 @@ inline std::int64_t DayOf(std::int64_t unix_seconds) {
   return unix_seconds >= 0 ? unix_seconds / kDay : (unix_seconds - kDay + 1) / kDay;
 }
 
-// request_log ids are day * 2^32 + n, n = 1, 2, ... in the order the day's rows
-// were written (the pipeline numbers them; migration 9): the ids of day D lie in
-// [RequestRowIdBase(D), RequestRowIdBase(D + 1)). A day's rows are one range of
-// the primary key, so the retention job clears and deletes them by range, without
-// a second index that every insert would pay for.
-constexpr std::int64_t kRequestIdsPerDay = std::int64_t{1} << 32;
-inline std::int64_t RequestRowIdBase(std::int64_t day) { return day * kRequestIdsPerDay; }
+// request_log and events ids are day * 2^32 + n, n = 1, 2, ... in the order the
+// day's rows were written (the pipeline numbers them; migration 9): the ids of
+// day D lie in [DayRowIdBase(D), DayRowIdBase(D + 1)). A day's rows are one range
+// of the primary key, so the retention job clears and deletes them, and the
+// statistics read them, by range, without a second index that every insert
+// would pay for.
+constexpr std::int64_t kRowIdsPerDay = std::int64_t{1} << 32;
+inline std::int64_t DayRowIdBase(std::int64_t day) { return day * kRowIdsPerDay; }
 
 // The user-agent facts every row carries (coarsened: family and major version).
 struct AgentFacts {

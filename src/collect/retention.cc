@@ -30,7 +30,7 @@ Result<RetentionReport> Retention::Run() {
     const std::int64_t day = row.Int(0);
     RETURN_IF_ERROR(gate_.Erase(LogKeySubject(day)));
     // The day's rows are one id range (records.h).
-    const store::Value range[] = {RequestRowIdBase(day), RequestRowIdBase(day + 1)};
+    const store::Value range[] = {DayRowIdBase(day), DayRowIdBase(day + 1)};
     RETURN_IF_ERROR(conn->Exec("UPDATE request_log SET ip_sealed = NULL, account_sealed = NULL "
                                "WHERE id >= $1 AND id < $2",
                                range)
@@ -59,12 +59,13 @@ Result<RetentionReport> Retention::Run() {
   // Rows before the cut lie in the cut's day or before, so only the ids up to the
   // end of that day are read.
   const std::int64_t access_before = now - access_seconds_;
-  const store::Value access_cut[] = {access_before, RequestRowIdBase(DayOf(access_before) + 1)};
+  const store::Value access_cut[] = {access_before, DayRowIdBase(DayOf(access_before) + 1)};
   ASSIGN_OR_RETURN(report.access_rows_deleted,
                    conn->Exec("DELETE FROM request_log WHERE id < $2 AND at < $1", access_cut));
-  const store::Value event_cut[] = {now - event_seconds_};
+  const std::int64_t events_before = now - event_seconds_;
+  const store::Value event_cut[] = {events_before, DayRowIdBase(DayOf(events_before) + 1)};
   ASSIGN_OR_RETURN(report.events_deleted,
-                   conn->Exec("DELETE FROM events WHERE at < $1", event_cut));
+                   conn->Exec("DELETE FROM events WHERE id < $2 AND at < $1", event_cut));
   return report;
 }
 

@@ -626,13 +626,14 @@ CREATE TABLE log_imports (
   imported_at BIGINT NOT NULL
 );
 )sql"},
-    {9, "request_log_day_ids",
+    {9, "day_row_ids",
      // SQLite
      R"sql(
--- C2.1 request_log ids become day * 2^32 + n (collect/records.h): a day's rows
--- are one range of the primary key, which the retention job clears and deletes
--- by range, so the index on day, which every insert paid for, goes. The table is
--- rebuilt with its rows numbered day by day, in their order.
+-- C2.1 request_log and events ids become day * 2^32 + n (collect/records.h): a
+-- day's rows are one range of the primary key, which the retention job clears
+-- and deletes, and the statistics read, by range. The indexes on day, which
+-- every insert paid for, go. Both tables are rebuilt with their rows numbered
+-- day by day, in their order.
 CREATE TABLE request_log_by_day_id (
   id              INTEGER PRIMARY KEY,  -- day * 2^32 + n
   request_id      TEXT NOT NULL,
@@ -661,13 +662,38 @@ INSERT INTO request_log_by_day_id
   FROM request_log;
 DROP TABLE request_log;
 ALTER TABLE request_log_by_day_id RENAME TO request_log;
+CREATE TABLE events_by_day_id (
+  id              INTEGER PRIMARY KEY,  -- day * 2^32 + n
+  at              INTEGER NOT NULL,
+  day             INTEGER NOT NULL,
+  source          TEXT NOT NULL,    -- tracker | batch
+  site            TEXT NOT NULL,
+  name            TEXT NOT NULL,
+  path            TEXT NOT NULL,
+  referrer_domain TEXT,
+  visitor         TEXT,
+  browser         TEXT NOT NULL,
+  browser_version TEXT,
+  os              TEXT NOT NULL,
+  os_version      TEXT,
+  device          TEXT NOT NULL,
+  language        TEXT,
+  props           TEXT              -- JSON object of string values, or NULL
+) STRICT;
+INSERT INTO events_by_day_id
+  SELECT day * 4294967296 + row_number() OVER (PARTITION BY day ORDER BY id), at, day, source, site, name, path, referrer_domain, visitor, browser, browser_version, os,
+    os_version, device, language, props
+  FROM events;
+DROP TABLE events;
+ALTER TABLE events_by_day_id RENAME TO events;
 )sql",
      // PostgreSQL
      R"sql(
--- C2.1 request_log ids become day * 2^32 + n (collect/records.h): a day's rows
--- are one range of the primary key, which the retention job clears and deletes
--- by range, so the index on day, which every insert paid for, goes. The pipeline
--- numbers new rows; existing ones are numbered day by day, in their order.
+-- C2.1 request_log and events ids become day * 2^32 + n (collect/records.h): a
+-- day's rows are one range of the primary key, which the retention job clears
+-- and deletes, and the statistics read, by range. The indexes on day, which
+-- every insert paid for, go. The pipeline numbers new rows; existing ones are
+-- numbered day by day, in their order.
 DROP INDEX request_log_by_day;
 ALTER TABLE request_log ALTER COLUMN id DROP IDENTITY;
 ALTER TABLE request_log DROP CONSTRAINT request_log_pkey;
@@ -676,6 +702,14 @@ UPDATE request_log SET id = numbered.id
         FROM request_log) AS numbered
   WHERE request_log.id = numbered.old;
 ALTER TABLE request_log ADD PRIMARY KEY (id);
+DROP INDEX events_by_site_day;
+ALTER TABLE events ALTER COLUMN id DROP IDENTITY;
+ALTER TABLE events DROP CONSTRAINT events_pkey;
+UPDATE events SET id = numbered.id
+  FROM (SELECT id AS old, day * 4294967296 + row_number() OVER (PARTITION BY day ORDER BY id) AS id
+        FROM events) AS numbered
+  WHERE events.id = numbered.old;
+ALTER TABLE events ADD PRIMARY KEY (id);
 )sql"},
 };
 

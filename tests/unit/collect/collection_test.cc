@@ -350,10 +350,11 @@ TEST_P(CollectionTest, RetentionDestroysKeysAndSaltsOnTime) {  // C2.1, PIPL Art
   EXPECT_EQ(Query("SELECT COUNT(*) FROM request_log")[0].Int(0), 0);
 }
 
-// request_log ids are day * 2^32 + n (records.h): rows of two days written out
-// of order take their day's next id, also from a second writer of the same store
-// (import-log beside serve), and retention clears and deletes them day by day.
-TEST_P(CollectionTest, RequestRowsAreNumberedAndRetiredByDay) {  // C2.1
+// request_log and events ids are day * 2^32 + n (records.h): rows of two days
+// written out of order take their day's next id, also from a second writer of
+// the same store (import-log beside serve), and retention clears and deletes
+// them day by day.
+TEST_P(CollectionTest, RowsAreNumberedAndRetiredByDay) {  // C2.1
   const std::int64_t start = clock_.load();
   const std::int64_t today = DayOf(start);
   Pipeline other(*db_);
@@ -363,6 +364,10 @@ TEST_P(CollectionTest, RequestRowsAreNumberedAndRetiredByDay) {  // C2.1
     ASSIGN_OR_RETURN(AccessRow row, protector_->Access(f, "import"));
     Batch b;
     b.access.push_back(std::move(row));
+    const EventInput view{"pageview",      "https://cloud.example/a",
+                          "cloud.example", std::nullopt,
+                          std::nullopt,    std::nullopt};
+    RETURN_IF_ERROR(protector_->Events(f, std::span(&view, 1), "tracker", b));
     std::promise<Status> done;
     auto verdict = done.get_future();
     if (!pipeline.Submit(std::move(b), [&done](const Status& s) { done.set_value(s); })) {
@@ -375,31 +380,35 @@ TEST_P(CollectionTest, RequestRowsAreNumberedAndRetiredByDay) {  // C2.1
   ASSERT_OK(write(other, 0));
   ASSERT_OK(write(*pipeline_, 86400));
   ASSERT_OK(write(*pipeline_, 0));
-  const std::int64_t yesterday_ids[] = {RequestRowIdBase(today - 1) + 1,
-                                        RequestRowIdBase(today - 1) + 2};
-  const std::int64_t today_ids[] = {RequestRowIdBase(today) + 1, RequestRowIdBase(today) + 2,
-                                    RequestRowIdBase(today) + 3};
-  auto rows = Query("SELECT id, day, ip_sealed FROM request_log ORDER BY id");
-  ASSERT_EQ(rows.size(), 5u);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    EXPECT_EQ(rows[i].Int(0), i < 2 ? yesterday_ids[i] : today_ids[i - 2]);
-    EXPECT_EQ(rows[i].Int(1), i < 2 ? today - 1 : today);
+  const std::int64_t yesterday_ids[] = {DayRowIdBase(today - 1) + 1, DayRowIdBase(today - 1) + 2};
+  const std::int64_t today_ids[] = {DayRowIdBase(today) + 1, DayRowIdBase(today) + 2,
+                                    DayRowIdBase(today) + 3};
+  for (const char* table : {"request_log", "events"}) {
+    auto rows = Query(std::string("SELECT id, day FROM ") + table + " ORDER BY id");
+    ASSERT_EQ(rows.size(), 5u) << table;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(rows[i].Int(0), i < 2 ? yesterday_ids[i] : today_ids[i - 2]) << table;
+      EXPECT_EQ(rows[i].Int(1), i < 2 ? today - 1 : today) << table;
+    }
   }
 
   Retention retention(*db_, *gate_, *inventory_, now_);
   clock_ = start + 7 * 86400;  // yesterday's log key is past log.ip_full's 7 days
   ASSERT_OK_AND_ASSIGN(auto keys, retention.Run());
   EXPECT_EQ(keys.keys_destroyed, 1);
-  rows = Query("SELECT id, ip_sealed FROM request_log ORDER BY id");
+  auto rows = Query("SELECT id, ip_sealed FROM request_log ORDER BY id");
   ASSERT_EQ(rows.size(), 5u);
   for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].IsNull(1), i < 2) << i;
 
   clock_ = start + 30 * 86400 - 60;  // yesterday's rows are past their 30 days
   ASSERT_OK_AND_ASSIGN(auto deleted, retention.Run());
   EXPECT_EQ(deleted.access_rows_deleted, 2);
-  rows = Query("SELECT id FROM request_log ORDER BY id");
-  ASSERT_EQ(rows.size(), 3u);
-  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].Int(0), today_ids[i]);
+  EXPECT_EQ(deleted.events_deleted, 2);
+  for (const char* table : {"request_log", "events"}) {
+    rows = Query(std::string("SELECT id FROM ") + table + " ORDER BY id");
+    ASSERT_EQ(rows.size(), 3u) << table;
+    for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].Int(0), today_ids[i]) << table;
+  }
 }
 
 TEST_P(CollectionTest, OldImportedLinesKeepNoFullIp) {  // C2.1

@@ -442,10 +442,11 @@ TEST_P(DatabaseTest, RefusesADatabaseNewerThanTheBinary) {
   ASSERT_OK(conn->Exec("DELETE FROM schema_migrations WHERE version = $1", v).status());
 }
 
-// C2.1 Migration 9 on a store made before it: each day's request rows are
-// numbered day * 2^32 + 1, 2, ... in their old order (collect/records.h), their
-// values stay, and new rows take the ids the collection writer gives them.
-TEST_P(DatabaseTest, UpgradeNumbersTheRequestLogDayByDay) {
+// C2.1 Migration 9 on a store made before it: each day's request_log and events
+// rows are numbered day * 2^32 + 1, 2, ... in their old order
+// (collect/records.h), their values stay, and new rows take the ids the
+// collection writer gives them.
+TEST_P(DatabaseTest, UpgradeNumbersCollectedRowsDayByDay) {
   ASSERT_OK_AND_ASSIGN(auto conn, db_->Acquire());
   ASSERT_OK(DropMigratedTables(*conn));
   for (const Migration& m : AllMigrations()) {
@@ -458,36 +459,53 @@ TEST_P(DatabaseTest, UpgradeNumbersTheRequestLogDayByDay) {
                   .status());
   }
   // Rows of day 20000 around one of day 19999, as a late import leaves them.
-  const std::pair<std::int64_t, const char*> requests[] = {
+  const std::pair<std::int64_t, const char*> rows_in[] = {
       {20000, "a"}, {19999, "b"}, {20000, "c"}, {20000, "d"}};
-  for (const auto& [day, request] : requests) {
-    const Value row[] = {std::string(request), day * 86400, day, Blob{1, 2, 3}};
+  for (const auto& [day, name] : rows_in) {
+    const Value row[] = {std::string(name), day * 86400, day, Blob{1, 2, 3}};
     ASSERT_OK(conn->Exec("INSERT INTO request_log (request_id, at, day, source, method, path, "
                          "status, ip_prefix, ip_sealed, browser, os, device, bot) "
                          "VALUES ($1, $2, $3, 'web', 'GET', '/', 200, '203.0.113.0/24', $4, "
                          "'Chrome', 'Windows', 'Other', 0)",
                          row)
                   .status());
+    ASSERT_OK(conn->Exec("INSERT INTO events (at, day, source, site, name, path, browser, os, "
+                         "device) VALUES ($2, $3, 'tracker', 'cloud.example', $1, '/', "
+                         "'Chrome', 'Windows', 'Other')",
+                         std::span(row, 3))
+                  .status());
   }
 
   ASSERT_OK(Migrate(*db_));
-  ASSERT_OK_AND_ASSIGN(Rows rows, conn->Query("SELECT id, request_id, day, ip_sealed "
-                                              "FROM request_log ORDER BY id"));
   constexpr std::int64_t k = std::int64_t{1} << 32;
   const std::pair<std::int64_t, const char*> want[] = {
       {19999 * k + 1, "b"}, {20000 * k + 1, "a"}, {20000 * k + 2, "c"}, {20000 * k + 3, "d"}};
-  ASSERT_EQ(rows.size(), std::size(want));
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    EXPECT_EQ(rows[i].Int(0), want[i].first);
-    EXPECT_EQ(rows[i].Text(1), want[i].second);
-    EXPECT_EQ(rows[i].Int(2), want[i].first / k);
-    EXPECT_EQ(rows[i].Bytes(3), (Blob{1, 2, 3}));
+  ASSERT_OK_AND_ASSIGN(Rows requests, conn->Query("SELECT id, request_id, day, ip_sealed "
+                                                  "FROM request_log ORDER BY id"));
+  ASSERT_OK_AND_ASSIGN(Rows events,
+                       conn->Query("SELECT id, name, day, site FROM events ORDER BY id"));
+  ASSERT_EQ(requests.size(), std::size(want));
+  ASSERT_EQ(events.size(), std::size(want));
+  for (std::size_t i = 0; i < std::size(want); ++i) {
+    EXPECT_EQ(requests[i].Int(0), want[i].first);
+    EXPECT_EQ(requests[i].Text(1), want[i].second);
+    EXPECT_EQ(requests[i].Int(2), want[i].first / k);
+    EXPECT_EQ(requests[i].Bytes(3), (Blob{1, 2, 3}));
+    EXPECT_EQ(events[i].Int(0), want[i].first);
+    EXPECT_EQ(events[i].Text(1), want[i].second);
+    EXPECT_EQ(events[i].Int(2), want[i].first / k);
+    EXPECT_EQ(events[i].Text(3), "cloud.example");
   }
   const Value next[] = {20000 * k + 4};
   ASSERT_OK(conn->Exec("INSERT INTO request_log (id, request_id, at, day, source, method, path, "
                        "status, ip_prefix, browser, os, device, bot) "
                        "VALUES ($1, 'e', 0, 20000, 'web', 'GET', '/', 200, '203.0.113.0/24', "
                        "'Chrome', 'Windows', 'Other', 0)",
+                       next)
+                .status());
+  ASSERT_OK(conn->Exec("INSERT INTO events (id, at, day, source, site, name, path, browser, os, "
+                       "device) VALUES ($1, 0, 20000, 'tracker', 'cloud.example', 'e', '/', "
+                       "'Chrome', 'Windows', 'Other')",
                        next)
                 .status());
 }
