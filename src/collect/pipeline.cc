@@ -125,10 +125,11 @@ Status InsertAll(store::Connection& conn, const char* table, const char* columns
 }
 
 // The ids of `rows` in `table` (request_log or events; records.h): each day's
-// rows numbered on from the day's last stored id. The transaction holds the
-// table's write lock (SQLite's BEGIN IMMEDIATE; on PostgreSQL a table lock taken
-// here), so a second writer of the same store, import-log beside serve, numbers
-// after this one's rows.
+// rows numbered on from the day's last stored id. Writers of the table take
+// turns for the rest of the transaction (SQLite's BEGIN IMMEDIATE; on PostgreSQL
+// a transaction-level advisory lock taken here, which unlike a table lock leaves
+// VACUUM alone), so a second writer of the same store, import-log beside serve
+// or another node, numbers after this one's rows.
 //
 // nullopt marks a row whose id is one more than the largest in the table when it
 // is inserted, in `rows` order: SQLite gives such a row that very id when none is
@@ -143,12 +144,17 @@ Result<std::vector<std::optional<std::int64_t>>> NumberRows(store::Connection& c
   std::vector<std::optional<std::int64_t>> ids;
   if (rows.empty()) return ids;
   const bool appends = conn.backend() == store::Backend::kSqlite;
-  if (!appends) {  // readers go on; another writer of the table waits for our commit
-    RETURN_IF_ERROR(conn.ExecScript("LOCK TABLE " + table + " IN SHARE ROW EXCLUSIVE MODE"));
+  std::int64_t largest = 0;
+  if (appends) {
+    ASSIGN_OR_RETURN(store::Rows top, conn.Query("SELECT MAX(id) FROM " + table));
+    largest = top[0].IsNull(0) ? 0 : top[0].Int(0);
+  } else {
+    // Key: the table's name, so the writers of the other table go on.
+    const Value key[] = {"yzcloud row ids: " + table};
+    ASSIGN_OR_RETURN(store::Rows locked,
+                     conn.Query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key));
   }
   ids.reserve(rows.size());
-  ASSIGN_OR_RETURN(store::Rows top, conn.Query("SELECT MAX(id) FROM " + table));
-  std::int64_t largest = top[0].IsNull(0) ? 0 : top[0].Int(0);
   const std::string last_sql =
       "SELECT id FROM " + table + " WHERE id >= $1 AND id < $2 ORDER BY id DESC LIMIT 1";
   std::map<std::int64_t, std::int64_t> next;  // day -> its next id

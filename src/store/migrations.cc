@@ -633,7 +633,9 @@ CREATE TABLE log_imports (
 -- day's rows are one range of the primary key, which the retention job clears
 -- and deletes, and the statistics read, by range. The indexes on day, which
 -- every insert paid for, go. Both tables are rebuilt with their rows numbered
--- day by day, in their order.
+-- day by day, in their order; a CHECK refuses a row filed under another day
+-- (such as one from a binary older than this migration, which lets the store
+-- pick the id: stop every node before upgrading).
 CREATE TABLE request_log_by_day_id (
   id              INTEGER PRIMARY KEY,  -- day * 2^32 + n
   request_id      TEXT NOT NULL,
@@ -654,7 +656,8 @@ CREATE TABLE request_log_by_day_id (
   language        TEXT,
   referrer_domain TEXT,
   bot             INTEGER NOT NULL,
-  account_sealed  BLOB
+  account_sealed  BLOB,
+  CONSTRAINT request_log_id_day CHECK ((id >> 32) = day)
 ) STRICT;
 INSERT INTO request_log_by_day_id
   SELECT day * 4294967296 + row_number() OVER (PARTITION BY day ORDER BY id), request_id, at, day, source, method, path, status, visitor, ip_prefix, ip_sealed, browser,
@@ -678,7 +681,8 @@ CREATE TABLE events_by_day_id (
   os_version      TEXT,
   device          TEXT NOT NULL,
   language        TEXT,
-  props           TEXT              -- JSON object of string values, or NULL
+  props           TEXT,             -- JSON object of string values, or NULL
+  CONSTRAINT events_id_day CHECK ((id >> 32) = day)
 ) STRICT;
 INSERT INTO events_by_day_id
   SELECT day * 4294967296 + row_number() OVER (PARTITION BY day ORDER BY id), at, day, source, site, name, path, referrer_domain, visitor, browser, browser_version, os,
@@ -693,7 +697,9 @@ ALTER TABLE events_by_day_id RENAME TO events;
 -- day's rows are one range of the primary key, which the retention job clears
 -- and deletes, and the statistics read, by range. The indexes on day, which
 -- every insert paid for, go. The pipeline numbers new rows; existing ones are
--- numbered day by day, in their order.
+-- numbered day by day, in their order; a CHECK refuses a row filed under another
+-- day (an older binary leaves the id out and fails on NOT NULL: stop every node
+-- before upgrading). Run VACUUM afterwards: the UPDATEs rewrite every row.
 DROP INDEX request_log_by_day;
 ALTER TABLE request_log ALTER COLUMN id DROP IDENTITY;
 ALTER TABLE request_log DROP CONSTRAINT request_log_pkey;
@@ -702,6 +708,7 @@ UPDATE request_log SET id = numbered.id
         FROM request_log) AS numbered
   WHERE request_log.id = numbered.old;
 ALTER TABLE request_log ADD PRIMARY KEY (id);
+ALTER TABLE request_log ADD CONSTRAINT request_log_id_day CHECK ((id >> 32) = day);
 DROP INDEX events_by_site_day;
 ALTER TABLE events ALTER COLUMN id DROP IDENTITY;
 ALTER TABLE events DROP CONSTRAINT events_pkey;
@@ -710,6 +717,7 @@ UPDATE events SET id = numbered.id
         FROM events) AS numbered
   WHERE events.id = numbered.old;
 ALTER TABLE events ADD PRIMARY KEY (id);
+ALTER TABLE events ADD CONSTRAINT events_id_day CHECK ((id >> 32) = day);
 )sql"},
 };
 
