@@ -496,31 +496,30 @@ TEST_P(DatabaseTest, UpgradeNumbersCollectedRowsDayByDay) {
     EXPECT_EQ(events[i].Int(2), want[i].first / k);
     EXPECT_EQ(events[i].Text(3), "cloud.example");
   }
-  const Value next[] = {20000 * k + 4};
-  ASSERT_OK(conn->Exec("INSERT INTO request_log (id, request_id, at, day, source, method, path, "
-                       "status, ip_prefix, browser, os, device, bot) "
-                       "VALUES ($1, 'e', 0, 20000, 'web', 'GET', '/', 200, '203.0.113.0/24', "
-                       "'Chrome', 'Windows', 'Other', 0)",
-                       next)
-                .status());
-  ASSERT_OK(conn->Exec("INSERT INTO events (id, at, day, source, site, name, path, browser, os, "
-                       "device) VALUES ($1, 0, 20000, 'tracker', 'cloud.example', 'e', '/', "
-                       "'Chrome', 'Windows', 'Other')",
-                       next)
-                .status());
-  // A row filed under another day's ids is refused, as from a binary older than
-  // the migration, which leaves the id to the store.
-  const Value misfiled[] = {20000 * k + 5};
-  EXPECT_FALSE(conn->Exec("INSERT INTO request_log (id, request_id, at, day, source, method, "
-                          "path, status, ip_prefix, browser, os, device, bot) "
-                          "VALUES ($1, 'f', 0, 20001, 'web', 'GET', '/', 200, '203.0.113.0/24', "
-                          "'Chrome', 'Windows', 'Other', 0)",
-                          misfiled)
-                   .ok());
-  EXPECT_FALSE(conn->Exec("INSERT INTO events (at, day, source, site, name, path, browser, os, "
-                          "device) VALUES (0, 20001, 'tracker', 'cloud.example', 'f', '/', "
-                          "'Chrome', 'Windows', 'Other')")
-                   .ok());
+  // Rows with the writer's next ids land. A row filed under another day's ids is
+  // refused, such as one from a binary older than the migration, which leaves the
+  // id to the store.
+  auto insert_request = [&](std::int64_t id, std::int64_t day) {
+    const Value p[] = {id, day};
+    return conn->Exec(
+        "INSERT INTO request_log (id, request_id, at, day, source, method, path, "
+        "status, ip_prefix, browser, os, device, bot) "
+        "VALUES ($1, 'e', 0, $2, 'web', 'GET', '/', 200, '203.0.113.0/24', "
+        "'Chrome', 'Windows', 'Other', 0)",
+        p);
+  };
+  auto insert_event = [&](Value id, std::int64_t day) {
+    const Value p[] = {std::move(id), day};
+    return conn->Exec(
+        "INSERT INTO events (id, at, day, source, site, name, path, browser, os, "
+        "device) VALUES ($1, 0, $2, 'tracker', 'cloud.example', 'e', '/', "
+        "'Chrome', 'Windows', 'Other')",
+        p);
+  };
+  EXPECT_TRUE(insert_request(20000 * k + 4, 20000).ok());
+  EXPECT_TRUE(insert_event(20000 * k + 4, 20000).ok());
+  EXPECT_FALSE(insert_request(20000 * k + 5, 20001).ok());
+  EXPECT_FALSE(insert_event(std::monostate{}, 20001).ok());
 }
 
 // More writers than pooled connections: Acquire waits for a free one, and
