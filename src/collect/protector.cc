@@ -149,7 +149,8 @@ Status Protector::Access(const RequestFacts& r, std::string_view source, Keys& k
 }
 
 Status Protector::Fill(const RequestFacts& r, std::string_view source, Keys& keys, AccessRow& row) {
-  const std::int64_t now = now_();
+  if (!keys.now_) keys.now_ = now_();
+  const std::int64_t now = *keys.now_;
   if (r.at > now + kFutureSlack) {
     return InvalidArgument("the request is dated in the future");
   }
@@ -189,7 +190,8 @@ Status Protector::Events(const RequestFacts& r, std::span<const EventInput> even
 
 Status Protector::Events(const RequestFacts& r, std::span<const EventInput> events,
                          std::string_view source, Keys& keys, Batch& out) {
-  const std::int64_t now = now_();
+  if (!keys.now_) keys.now_ = now_();
+  const std::int64_t now = *keys.now_;
   const AgentFacts agent = Agent(r.user_agent);
   const auto language = PrimaryLanguage(r.accept_language);
   std::size_t first_event = out.events.size();

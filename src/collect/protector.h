@@ -90,7 +90,8 @@ class Protector {
   // log.ip_full and log.account_link), looked up once per day of the run instead
   // of once per row: no lock and no keystore lookup per row. Keep one only for
   // that run (a chunk of log lines, one request), as it holds the keys alive
-  // past their destruction by the retention job.
+  // past their destruction by the retention job. The run also reads the clock
+  // once (a chunk is a few milliseconds of work).
   class Keys {
    private:
     friend class Protector;
@@ -102,6 +103,7 @@ class Protector {
     };
     Day& For(std::int64_t day);
     std::vector<Day> days_;  // a run rarely spans more than two days
+    std::optional<std::int64_t> now_;
   };
 
   // The access-log row of a request. InvalidArgument for a request dated in the

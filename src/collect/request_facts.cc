@@ -232,27 +232,6 @@ std::string V4Prefix24(unsigned a, unsigned b, unsigned c) {
   return out;
 }
 
-// The four octets of a strict dotted quad ("192.0.2.7": decimal, no leading
-// zeros, each at most 255), the form nearly every client address takes; anything
-// else (IPv6, odd spellings) is left to the full parser.
-std::optional<std::array<unsigned, 4>> DottedQuad(std::string_view ip) {
-  std::array<unsigned, 4> octets{};
-  std::size_t i = 0;
-  for (std::size_t k = 0; k < 4; ++k) {
-    if (k > 0 && (i >= ip.size() || ip[i++] != '.')) return std::nullopt;
-    const std::size_t start = i;
-    unsigned v = 0;
-    while (i < ip.size() && ip[i] >= '0' && ip[i] <= '9' && i - start < 3) {
-      v = v * 10 + static_cast<unsigned>(ip[i++] - '0');
-    }
-    const std::size_t digits = i - start;
-    if (digits == 0 || v > 255 || (digits > 1 && ip[start] == '0')) return std::nullopt;
-    octets[k] = v;
-  }
-  if (i != ip.size()) return std::nullopt;
-  return octets;
-}
-
 // "g0:g1:g2::/48" for the first 48 bits of an IPv6 address, as inet_ntop
 // writes the address with the rest zeroed: the five zero groups at the end are
 // the longest run, so "::" stands for them and for any zero groups just before.
@@ -277,6 +256,24 @@ std::string V6Prefix48(const unsigned char (&b)[16]) {
 }
 
 }  // namespace
+
+std::optional<std::array<unsigned, 4>> DottedQuad(std::string_view ip) {
+  std::array<unsigned, 4> octets{};
+  std::size_t i = 0;
+  for (std::size_t k = 0; k < 4; ++k) {
+    if (k > 0 && (i >= ip.size() || ip[i++] != '.')) return std::nullopt;
+    const std::size_t start = i;
+    unsigned v = 0;
+    while (i < ip.size() && ip[i] >= '0' && ip[i] <= '9' && i - start < 3) {
+      v = v * 10 + static_cast<unsigned>(ip[i++] - '0');
+    }
+    const std::size_t digits = i - start;
+    if (digits == 0 || v > 255 || (digits > 1 && ip[start] == '0')) return std::nullopt;
+    octets[k] = v;
+  }
+  if (i != ip.size()) return std::nullopt;
+  return octets;
+}
 
 std::optional<std::string> TruncateIp(std::string_view ip) {
   if (auto q = DottedQuad(ip)) return V4Prefix24((*q)[0], (*q)[1], (*q)[2]);

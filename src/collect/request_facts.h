@@ -5,6 +5,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,6 +25,11 @@ void AppendStorable(std::string& out, std::string_view text);
 std::string Storable(std::string_view text);
 // True when Storable would keep `text` unchanged.
 bool Printable(std::string_view text);
+
+// The four octets of a strict dotted quad ("192.0.2.7": decimal, no leading
+// zeros, each at most 255), the form nearly every client address takes; nullopt
+// for anything else (IPv6, odd spellings), which is left to the full parsers.
+std::optional<std::array<unsigned, 4>> DottedQuad(std::string_view ip);
 
 // The network of `ip`: "203.0.113.0/24" for IPv4, IPv4-mapped and 6to4 IPv6
 // (whose /48 would still hold the whole IPv4 address); "2001:db8:1::/48" for

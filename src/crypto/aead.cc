@@ -12,9 +12,11 @@ static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == kAeadTagSize);
 static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == SecretKey::kSize);
 
 void AppendField(std::vector<std::uint8_t>& out, std::string_view field) {
-  std::uint64_t n = field.size();
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
-  out.insert(out.end(), field.begin(), field.end());
+  const std::uint64_t n = field.size();
+  const std::size_t at = out.size();
+  out.resize(at + 8 + field.size());  // one growth check instead of one a byte
+  for (int i = 0; i < 8; ++i) out[at + i] = static_cast<std::uint8_t>(n >> (8 * i));
+  if (!field.empty()) std::memcpy(out.data() + at + 8, field.data(), field.size());
 }
 
 // version || len(table) table || len(column) column || len(row) row
