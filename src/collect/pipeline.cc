@@ -22,8 +22,7 @@ constexpr const char* kAccessColumns =
 constexpr std::size_t kAccessWidth = 20;
 constexpr const char* kEventColumns =
     "id, at, day, source, site, name, path, referrer_domain, visitor, browser, browser_version, "
-    "os, "
-    "os_version, device, language, props";
+    "os, os_version, device, language, props";
 constexpr std::size_t kEventWidth = 16;
 
 using store::ValueRef;
@@ -151,8 +150,8 @@ Result<std::vector<std::optional<std::int64_t>>> NumberRows(store::Connection& c
   } else {
     // Key: the table's name, so the writers of the other table go on.
     const Value key[] = {"yzcloud row ids: " + table};
-    ASSIGN_OR_RETURN(store::Rows locked,
-                     conn.Query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key));
+    RETURN_IF_ERROR(
+        conn.Query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key).status());
   }
   ids.reserve(rows.size());
   const std::string last_sql =

@@ -57,15 +57,13 @@ Result<RetentionReport> Retention::Run() {
   }
 
   // Rows before the cut lie in the cut's day or before, so only the ids up to the
-  // end of that day are read.
-  const std::int64_t access_before = now - access_seconds_;
-  const store::Value access_cut[] = {access_before, DayRowIdBase(DayOf(access_before) + 1)};
-  ASSIGN_OR_RETURN(report.access_rows_deleted,
-                   conn->Exec("DELETE FROM request_log WHERE id < $2 AND at < $1", access_cut));
-  const std::int64_t events_before = now - event_seconds_;
-  const store::Value event_cut[] = {events_before, DayRowIdBase(DayOf(events_before) + 1)};
-  ASSIGN_OR_RETURN(report.events_deleted,
-                   conn->Exec("DELETE FROM events WHERE id < $2 AND at < $1", event_cut));
+  // end of that day are read (records.h).
+  auto delete_before = [&](const char* table, std::int64_t before) {
+    const store::Value cut[] = {before, DayRowIdBase(DayOf(before) + 1)};
+    return conn->Exec(std::string("DELETE FROM ") + table + " WHERE id < $2 AND at < $1", cut);
+  };
+  ASSIGN_OR_RETURN(report.access_rows_deleted, delete_before("request_log", now - access_seconds_));
+  ASSIGN_OR_RETURN(report.events_deleted, delete_before("events", now - event_seconds_));
   return report;
 }
 
