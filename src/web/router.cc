@@ -1,5 +1,7 @@
 #include "web/router.h"
 
+#include <algorithm>
+
 namespace yz::web {
 namespace {
 
@@ -21,13 +23,35 @@ std::vector<S> Segments(std::string_view path) {
   return out;
 }
 
+// "/a/b" for {"a","b"}, "/" for {}: the key of a path in Router::literal_.
+template <typename S>
+std::string Joined(const std::vector<S>& segments) {
+  if (segments.empty()) return "/";
+  std::string out;
+  for (const auto& s : segments) {
+    out += '/';
+    out.append(s);
+  }
+  return out;
+}
+
+// Whether `path` is already its own Joined(Segments(path)): no empty segment,
+// no trailing slash. Nearly every request's path is.
+bool IsJoined(std::string_view path) {
+  if (path == "/") return true;
+  if (path.empty() || path.front() != '/' || path.back() == '/') return false;
+  return path.find("//") == std::string_view::npos;
+}
+
+bool IsCapture(std::string_view p) { return p.size() > 2 && p.front() == '{' && p.back() == '}'; }
+
 bool MatchPattern(const std::vector<std::string>& ps, std::string_view path,
                   const std::vector<std::string_view>& xs,
                   std::vector<std::pair<std::string, std::string>>& params) {
   params.clear();
   for (std::size_t i = 0; i < ps.size(); ++i) {
     std::string_view p = ps[i];
-    bool capture = p.size() > 2 && p.front() == '{' && p.back() == '}';
+    const bool capture = IsCapture(p);
     if (capture && p.ends_with("...}")) {
       if (i >= xs.size()) return false;
       std::string_view rest = path.substr(static_cast<std::size_t>(xs[i].data() - path.data()));
@@ -47,15 +71,26 @@ bool MatchPattern(const std::vector<std::string>& ps, std::string_view path,
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, Handler handler, Exec exec) {
-  auto segments = Segments<std::string>(pattern);
-  routes_.push_back(
-      {std::move(method), std::move(pattern), std::move(handler), exec, {}, std::move(segments)});
+  Index({std::move(method), std::move(pattern), std::move(handler), exec, {}, {}});
 }
 
 void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
-  auto segments = Segments<std::string>(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), nullptr, Exec::kAsync,
-                     std::move(handler), std::move(segments)});
+  Index({std::move(method), std::move(pattern), nullptr, Exec::kAsync, std::move(handler), {}});
+}
+
+void Router::Index(Route route) {
+  route.segments = Segments<std::string>(route.pattern);
+  route.captures = std::any_of(route.segments.begin(), route.segments.end(),
+                               [](const std::string& s) { return IsCapture(s); });
+  route.takes_rest = !route.segments.empty() && IsCapture(route.segments.back()) &&
+                     route.segments.back().ends_with("...}");
+  const std::size_t i = routes_.size();
+  if (route.captures) {
+    patterned_.push_back(i);
+  } else {
+    literal_[Joined(route.segments)].push_back(i);
+  }
+  routes_.push_back(std::move(route));
 }
 
 Router::Match Router::Find(std::string_view method, std::string_view path,
@@ -63,7 +98,16 @@ Router::Match Router::Find(std::string_view method, std::string_view path,
   Match m;
   std::vector<std::pair<std::string, std::string>> scratch;
   const auto xs = Segments(path);
-  for (const auto& r : routes_) {
+  static const std::vector<std::size_t> kNone;
+  const auto hit = IsJoined(path) ? literal_.find(path) : literal_.find(Joined(xs));
+  const std::vector<std::size_t>& literal = hit == literal_.end() ? kNone : hit->second;
+  // The candidates in table order, as if every route were tried in turn.
+  std::size_t a = 0, b = 0;
+  while (a < literal.size() || b < patterned_.size()) {
+    const bool take_literal =
+        b == patterned_.size() || (a < literal.size() && literal[a] < patterned_[b]);
+    const Route& r = routes_[take_literal ? literal[a++] : patterned_[b++]];
+    if (!r.takes_rest && r.segments.size() != xs.size()) continue;
     if (!MatchPattern(r.segments, path, xs, scratch)) continue;
     bool method_ok = r.method == method || (method == "HEAD" && r.method == "GET");
     if (method_ok && !m.route) {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/string_map.h"
 #include "web/http.h"
 
 namespace yz::web {
@@ -34,6 +35,8 @@ struct Route {
   Exec exec = Exec::kBlocking;
   AsyncHandler async;                 // set instead of handler for Exec::kAsync
   std::vector<std::string> segments;  // the pattern split at '/', computed by Add
+  bool captures = false;              // some segment is a `{name}` (computed by Add)
+  bool takes_rest = false;            // the last segment is a `{name...}`
 };
 
 class Router {
@@ -55,7 +58,13 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  void Index(Route route);
+
   std::vector<Route> routes_;
+  // Where Find looks, so that a request does not try every route: the routes
+  // without captures by their path ("/a/b"), and those with, in table order.
+  StringMap<std::vector<std::size_t>> literal_;
+  std::vector<std::size_t> patterned_;
 };
 
 }  // namespace yz::web

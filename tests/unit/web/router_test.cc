@@ -53,5 +53,39 @@ TEST_F(RouterTest, SegmentCountMustMatch) {
   EXPECT_EQ(router_.Find("DELETE", "/api/v1/me/sessions", params_).route, nullptr);
 }
 
+TEST_F(RouterTest, PathsAreMatchedWhateverTheirSlashes) {
+  for (const char* path :
+       {"/api/v1/me/sessions", "/api/v1/me/sessions/", "//api//v1/me/sessions"}) {
+    auto m = router_.Find("GET", path, params_);
+    ASSERT_NE(m.route, nullptr) << path;
+    EXPECT_EQ(m.route->pattern, "/api/v1/me/sessions") << path;
+  }
+  EXPECT_EQ(router_.Find("GET", "", params_).route->pattern, "/");
+  EXPECT_EQ(router_.Find("GET", "//", params_).route->pattern, "/");
+}
+
+// Literal routes are looked up by path and the others tried in turn; the
+// answer is still the one of trying every route in table order.
+TEST_F(RouterTest, FirstRouteInTableOrderWinsAcrossLiteralAndCapturingRoutes) {
+  Router r;
+  r.Add("GET", "/items/{id}", [](Request&) { return Named("by id"); });
+  r.Add("GET", "/items/new", [](Request&) { return Named("shadowed"); });
+  r.Add("POST", "/items/new", [](Request&) { return Named("create"); });
+  r.Add("PUT", "/items/{id}", [](Request&) { return Named("replace"); });
+  auto get = r.Find("GET", "/items/new", params_);
+  ASSERT_NE(get.route, nullptr);
+  EXPECT_EQ(get.route->pattern, "/items/{id}");
+  EXPECT_EQ(params_.at(0).second, "new");
+  auto post = r.Find("POST", "/items/new", params_);
+  ASSERT_NE(post.route, nullptr);
+  EXPECT_EQ(post.route->method, "POST");
+  EXPECT_TRUE(params_.empty());
+  auto del = r.Find("DELETE", "/items/new", params_);
+  EXPECT_EQ(del.route, nullptr);
+  EXPECT_TRUE(del.path_matched);
+  EXPECT_EQ(del.allow, "GET, POST, PUT");  // every route of the path, in table order
+  EXPECT_EQ(params_.at(0), (std::pair<std::string, std::string>{"id", "new"}));
+}
+
 }  // namespace
 }  // namespace yz::web
