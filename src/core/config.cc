@@ -69,7 +69,9 @@ const KeySpec kKeys[] = {
     Str("smtp_user", &Config::smtp_user),
     Str("outbox_file", &Config::outbox_file),
     Str("collect_sync", &Config::collect_sync),
-    Int("collect_queue_rows", &Config::collect_queue_rows, 1000, 100000000),
+    // At least two full batches (1,000 events and their access row each), so
+    // that a full batch is never refused by the queue's size alone.
+    Int("collect_queue_rows", &Config::collect_queue_rows, 2000, 100000000),
 };
 
 const KeySpec* FindKey(std::string_view name) {

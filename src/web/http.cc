@@ -55,7 +55,11 @@ std::optional<std::string> Request::CookieValue(std::string_view name) const {
 }
 
 bool Request::FromLoopback() const {
-  return peer_ip.starts_with("127.") || peer_ip == "::1" || peer_ip.starts_with("::ffff:127.");
+  auto loopback = [](std::string_view ip) {
+    return ip.starts_with("127.") || ip == "::1" || ip.starts_with("::ffff:127.");
+  };
+  // Behind a trusted proxy on this host the peer is loopback but the client is not.
+  return loopback(peer_ip) && loopback(client_ip.empty() ? peer_ip : client_ip);
 }
 
 std::string CookieHeader(const Request& req, std::string_view name, std::string_view value,

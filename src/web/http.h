@@ -44,7 +44,8 @@ struct Request {
   std::optional<std::string> QueryValue(std::string_view name) const;
   // Cookie value from the Cookie header; nullopt if absent.
   std::optional<std::string> CookieValue(std::string_view name) const;
-  // True when the peer is a loopback address (development: cookies without Secure).
+  // True when the client is on this host: the peer is a loopback address and so
+  // is the client a trusted proxy forwarded for (development: cookies without Secure).
   bool FromLoopback() const;
 };
 
@@ -73,7 +74,7 @@ struct Response {
 };
 
 // A Set-Cookie value: `name=value; Path=/[; HttpOnly]; SameSite=Lax[; Max-Age=N][; Secure]`.
-// Secure unless `req` came over loopback (development over plain HTTP); without
+// Secure unless the client is on this host (development over plain HTTP); without
 // `max_age` a session cookie, and Max-Age=0 deletes the cookie.
 std::string CookieHeader(const Request& req, std::string_view name, std::string_view value,
                          std::optional<std::int64_t> max_age = std::nullopt, bool http_only = true);

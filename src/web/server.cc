@@ -72,6 +72,18 @@ bool InNetwork(const Network& net, const asio::ip::address& a) {
   return true;
 }
 
+// Every X-Forwarded-For line of `req`, in order, as one list: a proxy may add
+// its own line instead of extending the one the client sent, which comes first.
+std::string ForwardedFor(const Request& req) {
+  std::string all;
+  for (const auto& h : req.headers) {
+    if (h.name != "x-forwarded-for") continue;  // request header names are lower-case
+    if (!all.empty()) all += ", ";
+    all += h.value;
+  }
+  return all;
+}
+
 // A per-thread generator is enough for request ids: they must be unique, not secret.
 std::string NewRequestId() {
   thread_local std::mt19937_64 gen{std::random_device{}()};
@@ -301,7 +313,8 @@ Response Server::Impl::Invoke(const Route& route, Request& req) {
   try {
     return route.handler(req);
   } catch (const std::exception& e) {
-    spdlog::error("request {} {} {}: handler threw: {}", req.request_id, req.method, req.path,
+    // The route's pattern, not the path: a path can carry an install id or a token.
+    spdlog::error("request {} {} {}: handler threw: {}", req.request_id, req.method, route.pattern,
                   e.what());
     return Response::Error(500, "internal", "internal error");
   }
@@ -322,8 +335,8 @@ asio::awaitable<Response> Server::Impl::InvokeAsync(const Route& route, Request&
     try {
       route.async(req, reply);
     } catch (const std::exception& e) {
-      spdlog::error("request {} {} {}: handler threw: {}", req.request_id, req.method, req.path,
-                    e.what());
+      spdlog::error("request {} {} {}: handler threw: {}", req.request_id, req.method,
+                    route.pattern, e.what());
       reply(Response::Error(500, "internal", "internal error"));
     }
   };
@@ -437,7 +450,7 @@ asio::awaitable<void> Server::Impl::Session(IoThread& t, std::shared_ptr<Connect
     auto started = Clock::now();
     req.peer_ip = peer;
     req.request_id = NewRequestId();
-    req.client_ip = ClientIp(peer, req.HeaderValue("x-forwarded-for"));
+    req.client_ip = trusted.empty() ? peer : ClientIp(peer, ForwardedFor(req));
     bool keep_alive = parser.keep_alive();
     const unsigned version = parser.version();
 

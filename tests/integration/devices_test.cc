@@ -194,6 +194,8 @@ TEST_F(DevicesTest, NoPlaintextInTheDataFiles) {
                      id)
                 .status,
             200);
+  // The access rows of these requests (their paths name the install id) too.
+  ASSERT_TRUE(server_->WaitCollected());
   int files = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(server_->data_dir())) {
     if (!e.is_regular_file()) continue;

@@ -70,14 +70,19 @@ TEST_F(EventsTest, PlausibleEventIsStoredBeforeTheAnswer) {  // C2.1, issue 5 po
   EXPECT_NE(stats.body.find(R"("visitors":1)"), std::string::npos) << stats.body;
 }
 
-TEST_F(EventsTest, BatchOfUpToAThousand) {  // issue 5 point 3
+// A batch of 1,000 events on `site`: 900 page views and 100 downloads.
+std::string FullBatch(const std::string& site) {
   std::string body = R"({"events":[)";
   for (int i = 0; i < 1000; ++i) {
     if (i) body += ',';
-    body += Event(i % 10 ? "pageview" : "Download", "https://b.example/p" + std::to_string(i % 7),
-                  "b.example");
+    body += Event(i % 10 ? "pageview" : "Download",
+                  "https://" + site + "/p" + std::to_string(i % 7), site);
   }
-  body += "]}";
+  return body + "]}";
+}
+
+TEST_F(EventsTest, BatchOfUpToAThousand) {  // issue 5 point 3
+  const std::string body = FullBatch("b.example");
   auto r = Send(port(), "POST", "/api/v1/events", body, {{"Content-Type", "application/json"}});
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(r.body, R"({"accepted":1000})");
@@ -251,6 +256,42 @@ TEST(EventsProxyTest, TrustedProxyClientIpIsTruncatedAndSealed) {
     EXPECT_EQ(bytes.find("198.51.100.213"), std::string::npos) << e.path();
   }
   EXPECT_GT(files, 0);
+}
+
+TEST(EventsQueueTest, TheSmallestQueueTakesAFullBatch) {  // issue 5 point 6
+  // A full batch is 1,001 rows with its access row: a queue of the smallest
+  // allowed size must take it (a 1,000-row queue refused every full batch).
+  ServerProcess server({}, {{"YZ_COLLECT_QUEUE_ROWS", "2000"}});
+  ASSERT_TRUE(server.started()) << server.output();
+  for (int i = 0; i < 2; ++i) {
+    auto r = Send(server.port(), "POST", "/api/v1/events", FullBatch("q.example"),
+                  {{"Content-Type", "application/json"}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    EXPECT_EQ(r.body, R"({"accepted":1000})");
+  }
+}
+
+TEST(EventsProxyTest, EveryForwardedForLineIsReadSoAClientCannotPrependOne) {  // C2.1
+  // A proxy that adds its own X-Forwarded-For line leaves the client's line
+  // first; the client's address is still the last untrusted hop of both.
+  ServerProcess server({}, {{"YZ_TRUSTED_PROXIES", "127.0.0.1/32"}});
+  ASSERT_TRUE(server.started()) << server.output();
+  const std::string body = Event("pageview", "https://f.example/", "f.example");
+  HttpClient client(server.port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.SendRaw(
+      "POST /api/event HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: " + std::string(kChrome) +
+      "\r\nContent-Type: text/plain\r\n"
+      "X-Forwarded-For: 6.6.6.6\r\n"
+      "X-Forwarded-For: 203.0.113.9\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body));
+  auto r = client.ReadResponse();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 202) << r->body;
+  auto rows = Query(server, "SELECT ip_prefix FROM request_log WHERE path = '/api/event'");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].Text(0), "203.0.113.0/24");
 }
 
 }  // namespace

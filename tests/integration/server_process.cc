@@ -146,4 +146,17 @@ bool ServerProcess::WaitReady(std::chrono::milliseconds timeout) const {
   return false;
 }
 
+bool ServerProcess::WaitCollected(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = Fetch(port_, "GET", "/metrics");
+    if (r && r->status == 200 &&
+        r->body.find("\nyzcloud_collect_queued_rows 0\n") != std::string::npos) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
 }  // namespace yz::testing

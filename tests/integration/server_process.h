@@ -30,6 +30,9 @@ class ServerProcess {
   // Polls /readyz until it answers 200 (the user-agent rules load for about half
   // a second after start); false if it does not within `timeout`.
   bool WaitReady(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  // Polls /metrics until no collected row waits for the writer: every access
+  // row of a request answered before the call is then committed.
+  bool WaitCollected(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
   void Signal(int signo) const;
   // Waits for exit; the exit code, -signal if killed by one, nullopt on timeout.

@@ -7,9 +7,11 @@ namespace {
 
 TEST(ConfigTest, TomlThenEnvThenFlagsOverride) {
   Config c;
-  ASSERT_TRUE(ApplyToml(c, "port = 9000\nthreads = 3\ndata_dir = \"/srv/yz\"\n", "yzcloud.toml").ok());
+  ASSERT_TRUE(
+      ApplyToml(c, "port = 9000\nthreads = 3\ndata_dir = \"/srv/yz\"\n", "yzcloud.toml").ok());
   EXPECT_EQ(c.port, 9000);
-  ASSERT_TRUE(ApplyEnv(c, {{"YZ_PORT", "9100"}, {"YZ_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1"}}).ok());
+  ASSERT_TRUE(
+      ApplyEnv(c, {{"YZ_PORT", "9100"}, {"YZ_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1"}}).ok());
   EXPECT_EQ(c.port, 9100);
   ASSERT_EQ(c.trusted_proxies.size(), 2u);
   EXPECT_EQ(c.trusted_proxies[1], "192.168.1.1");
@@ -30,11 +32,16 @@ TEST(ConfigTest, BadValuesNameTheKey) {
   Config c;
   EXPECT_EQ(ApplyToml(c, "port = 70000\n", "f.toml").message(),
             "f.toml:1: port: must be 0..65535, got 70000");
-  EXPECT_EQ(ApplyToml(c, "port = \"80\"\n", "f.toml").message(), "f.toml:1: port: must be an integer");
+  EXPECT_EQ(ApplyToml(c, "port = \"80\"\n", "f.toml").message(),
+            "f.toml:1: port: must be an integer");
   EXPECT_EQ(ApplyEnv(c, {{"YZ_THREADS", "two"}}).message(),
             "environment YZ_THREADS: threads: must be an integer, got 'two'");
   EXPECT_EQ(ApplyEnv(c, {{"YZ_NO_SUCH", "1"}}).message(),
             "environment YZ_NO_SUCH: no_such: unknown key");
+  // Issue 5 point 6: a queue smaller than two full batches would refuse them.
+  EXPECT_EQ(ApplyEnv(c, {{"YZ_COLLECT_QUEUE_ROWS", "1000"}}).message(),
+            "environment YZ_COLLECT_QUEUE_ROWS: collect_queue_rows: must be 2000..100000000, got "
+            "1000");
   EXPECT_EQ(ApplyToml(c, "trusted_proxies = [1]\n", "f.toml").message(),
             "f.toml:1: trusted_proxies: must be an array of strings");
 }

@@ -49,6 +49,12 @@ TEST_F(CsrfTest, CookieIsHttpOnlyLaxAndSecureOffLoopback) {
   EXPECT_EQ(SetCookie(req, kToken), "yz_csrf=" + kToken + "; Path=/; HttpOnly; SameSite=Lax");
   req.peer_ip = "203.0.113.9";
   EXPECT_TRUE(SetCookie(req, kToken).ends_with("; Secure"));
+  // C2.3: behind a trusted proxy on the same host, the client is not local.
+  req.peer_ip = "127.0.0.1";
+  req.client_ip = "198.51.100.7";
+  EXPECT_TRUE(SetCookie(req, kToken).ends_with("; Secure"));
+  req.client_ip = "127.0.0.1";
+  EXPECT_FALSE(SetCookie(req, kToken).ends_with("; Secure"));
 }
 
 TEST_F(CsrfTest, FormWithMatchingTokenAndSameOriginPasses) {
