@@ -4,9 +4,12 @@ namespace yz::privacy {
 
 std::string_view ConsentSourceName(ConsentSource s) {
   switch (s) {
-    case ConsentSource::kBanner: return "banner";
-    case ConsentSource::kSettings: return "settings";
-    case ConsentSource::kGuardian: return "guardian";
+    case ConsentSource::kBanner:
+      return "banner";
+    case ConsentSource::kSettings:
+      return "settings";
+    case ConsentSource::kGuardian:
+      return "guardian";
   }
   return "settings";
 }
@@ -20,17 +23,30 @@ Status ConsentLedger::Give(std::string_view subject, Purpose purpose,
   if (policy_version.empty()) return InvalidArgument("consent: empty policy version");
   return db_.InTransaction([&](store::Connection& c) -> Status {
     const store::Value key[] = {std::string(subject), std::string(PurposeName(purpose))};
-    ASSIGN_OR_RETURN(auto rows, c.Query("SELECT 1 FROM consents WHERE subject = $1 AND "
-                                        "purpose = $2 AND withdrawn_at IS NULL",
+    ASSIGN_OR_RETURN(auto rows, c.Query("SELECT policy_version FROM consents WHERE subject = $1 "
+                                        "AND purpose = $2 AND withdrawn_at IS NULL",
                                         key));
-    if (!rows.empty()) return Status::Ok();
+    for (const auto& r : rows) {
+      if (r.Text(0) == policy_version) return Status::Ok();
+    }
+    const std::int64_t now = now_();
+    if (!rows.empty()) {
+      // C0.1: acceptance of a new version is a record of its own; the one it
+      // supersedes ends when it begins, so exactly one stays active.
+      const store::Value end[] = {now, std::string(subject), std::string(PurposeName(purpose))};
+      RETURN_IF_ERROR(c.Exec("UPDATE consents SET withdrawn_at = $1 WHERE subject = $2 AND "
+                             "purpose = $3 AND withdrawn_at IS NULL",
+                             end)
+                          .status());
+    }
     const store::Value row[] = {std::string(subject), std::string(PurposeName(purpose)),
-                                std::string(policy_version),
-                                std::string(ConsentSourceName(source)), now_()};
-    return c.Exec("INSERT INTO consents (subject, purpose, policy_version, source, given_at) "
-                  "VALUES ($1, $2, $3, $4, $5)",
-                  row)
-        .status();
+                                std::string(policy_version), std::string(ConsentSourceName(source)),
+                                now};
+    RETURN_IF_ERROR(c.Exec("INSERT INTO consents (subject, purpose, policy_version, source, "
+                           "given_at) VALUES ($1, $2, $3, $4, $5)",
+                           row)
+                        .status());
+    return Status::Ok();
   });
 }
 

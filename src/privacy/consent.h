@@ -1,7 +1,9 @@
 // The consent ledger: per subject and purpose, when consent was given, under
 // which published policy version, from where (banner, settings, guardian), and
 // when it was withdrawn. History is never rewritten: withdrawing stamps the
-// active record, giving again adds a new one (PIPL Arts. 14-15).
+// active record, giving again adds a new one (PIPL Arts. 14-15). Giving under a
+// new policy version adds a new one too, and stamps the record it supersedes
+// (C0.1: every acceptance is recorded against the exact version accepted).
 //
 // Thread-safety: thread-safe (all state is in the database).
 #pragma once
@@ -26,8 +28,8 @@ struct ConsentRecord {
   Purpose purpose;
   std::string policy_version;
   std::string source;
-  std::int64_t given_at = 0;                  // Unix seconds
-  std::optional<std::int64_t> withdrawn_at;   // Unix seconds
+  std::int64_t given_at = 0;                 // Unix seconds
+  std::optional<std::int64_t> withdrawn_at;  // Unix seconds; withdrawn or superseded
 };
 
 class ConsentLedger {
@@ -35,7 +37,9 @@ class ConsentLedger {
   // `now` returns Unix seconds (a fake clock in tests). `db` outlives the ledger.
   ConsentLedger(store::Database& db, std::function<std::int64_t()> now);
 
-  // Records consent; a no-op if an active consent for the purpose exists.
+  // Records consent; a no-op if the purpose's active consent is under the same
+  // policy version. An active consent under another version is superseded: it is
+  // stamped withdrawn and the new record added, in one transaction.
   // InvalidArgument for an empty subject or policy version.
   Status Give(std::string_view subject, Purpose purpose, std::string_view policy_version,
               ConsentSource source);

@@ -1,5 +1,6 @@
 #include "web/consent_api.h"
 
+#include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -7,6 +8,7 @@
 #include <boost/url/parse_query.hpp>
 #include <kainjow/mustache.hpp>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -29,6 +31,39 @@ using privacy::VisitorChoices;
 // Consent calls carry three booleans: anything larger is refused with 413.
 constexpr std::size_t kMaxConsentBody = 4 * 1024;
 constexpr std::string_view kSettingsPath = "/privacy/cookies";
+
+// The version choices are made under, for the banner: pages are rendered without
+// the App (web/pages.h), so AddConsentRoutes keeps a copy of app.policy_version
+// here. Null until then: every remembered choice is stale.
+std::atomic<std::shared_ptr<const std::string>> banner_policy_version;
+
+// ---- The remembered choice -------------------------------------------------------
+
+// The yz_consent cookie: the choices and the policy version they were made under,
+// "s1.p0.m0.v2". A cookie from before the version was kept ("s1.p0.m0") reads with
+// an empty version, older than any, so the banner asks again (C0.1, C6.1).
+struct Remembered {
+  VisitorChoices choices;
+  std::string policy_version;
+};
+
+std::string EncodeRemembered(const VisitorChoices& c, std::string_view policy_version) {
+  return privacy::EncodeChoices(c) + ".v" + std::string(policy_version);
+}
+
+// nullopt if malformed.
+std::optional<Remembered> DecodeRemembered(std::string_view text) {
+  constexpr std::size_t kChoicesSize = 8;  // "s1.p0.m0"
+  std::string_view version;
+  if (text.size() > kChoicesSize) {
+    version = text.substr(kChoicesSize);
+    if (!version.starts_with(".v") || version.size() == 2) return std::nullopt;
+    version.remove_prefix(2);
+  }
+  auto choices = privacy::DecodeChoices(text.substr(0, kChoicesSize));
+  if (!choices) return std::nullopt;
+  return Remembered{*choices, std::string(version)};
+}
 
 // ---- The visitor -----------------------------------------------------------------
 
@@ -55,7 +90,9 @@ Visitor VisitorOf(App& app, const Request& req, bool with_account = true) {
   if (auto aid = req.CookieValue(kAnonymousIdCookie); aid && privacy::WellFormedAnonymousId(*aid)) {
     v.aid = *aid;
   }
-  if (auto c = req.CookieValue(kChoiceCookie)) v.remembered = privacy::DecodeChoices(*c);
+  if (auto c = req.CookieValue(kChoiceCookie)) {
+    if (auto r = DecodeRemembered(*c)) v.remembered = r->choices;
+  }
   v.signals.gpc = privacy::SignalOn(req.HeaderValue("sec-gpc"));
   v.signals.dnt = privacy::SignalOn(req.HeaderValue("dnt"));
   return v;
@@ -97,8 +134,8 @@ Result<Outcome> Choose(App& app, const Request& req, const Visitor& v, const Vis
     out.subject_kind = "account";
   }
 
-  out.set_cookies.push_back(
-      CookieHeader(req, kChoiceCookie, privacy::EncodeChoices(c), kConsentCookieMaxAge));
+  out.set_cookies.push_back(CookieHeader(
+      req, kChoiceCookie, EncodeRemembered(c, app.policy_version), kConsentCookieMaxAge));
   out.set_cookies.push_back(
       out.aid ? CookieHeader(req, kAnonymousIdCookie, *out.aid, kConsentCookieMaxAge)
               : CookieHeader(req, kAnonymousIdCookie, "", 0));
@@ -330,7 +367,11 @@ Response CookieSettingsPage(App& app, Request& req) {
 
 std::string AddConsentBanner(const Request& req, json::object& data) {
   if (req.path == kSettingsPath) return "";
-  if (auto c = req.CookieValue(kChoiceCookie); c && privacy::DecodeChoices(*c)) return "";
+  // C0.1, C6.1: a choice made under an older policy version is asked again.
+  if (auto c = req.CookieValue(kChoiceCookie)) {
+    const std::shared_ptr<const std::string> current = banner_policy_version.load();
+    if (auto r = DecodeRemembered(*c); r && current && r->policy_version == *current) return "";
+  }
   std::string set_cookie;
   if (!data.contains("csrf")) {
     csrf::Token token = csrf::EnsureToken(req);
@@ -353,6 +394,7 @@ std::string AddConsentBanner(const Request& req, json::object& data) {
 }
 
 void AddConsentRoutes(Router& r, App& app) {
+  banner_policy_version.store(std::make_shared<const std::string>(app.policy_version));
   r.Add("GET", "/api/v1/consent", [&app](Request& req) { return GetConsent(app, req); });
   r.Add("POST", "/api/v1/consent", [&app](Request& req) { return PostConsent(app, req); });
   r.Add("GET", "/api/v1/partner-embed", [&app](Request& req) { return PartnerEmbed(app, req); });

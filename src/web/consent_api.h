@@ -7,10 +7,12 @@
 // Cookies:
 //  - `yz_aid`: the anonymous id, only with statistics or personalization
 //    (SameSite=Lax; HttpOnly; Secure except on loopback; 180 days).
-//  - `yz_consent`: the remembered choice ("s1.p0.m0"), a necessary cookie that
-//    hides the banner once the visitor has chosen; it carries no identifier.
+//  - `yz_consent`: the remembered choice and the policy version it was made under
+//    ("s1.p0.m0.v2"), a necessary cookie that hides the banner once the visitor
+//    has chosen under the version in force; it carries no identifier.
 //
-// Thread-safety: handlers are stateless; the ledger is thread-safe.
+// Thread-safety: handlers are stateless; the ledger is thread-safe. The banner
+// reads the policy version AddConsentRoutes recorded, through an atomic shared_ptr.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -27,12 +29,14 @@ inline constexpr std::string_view kAnonymousIdCookie = "yz_aid";
 inline constexpr std::string_view kChoiceCookie = "yz_consent";
 inline constexpr std::int64_t kConsentCookieMaxAge = 180 * 24 * 3600;
 
-// Registers the consent routes listed above.
+// Registers the consent routes listed above, and makes app.policy_version the
+// version AddConsentBanner compares remembered choices with (one per process).
 void AddConsentRoutes(Router& r, App& app);
 
-// For the page layout: until the visitor has chosen, adds `consent_banner` (the
-// banner's form values) to a page's `data`, with a CSRF token under `csrf` unless
-// the page has one. Returns the Set-Cookie value for a fresh CSRF token, or "".
+// For the page layout: until the visitor has chosen under the policy version in
+// force, adds `consent_banner` (the banner's form values) to a page's `data`, with
+// a CSRF token under `csrf` unless the page has one. Returns the Set-Cookie value
+// for a fresh CSRF token, or "".
 std::string AddConsentBanner(const Request& req, boost::json::object& data);
 
 }  // namespace yz::web

@@ -1,12 +1,15 @@
 // Cookie consent as a visitor's browser sees it (C2.3): the anonymous id cookie only
 // with statistics or personalization, necessary-only removes it, the ledger records
 // the policy version and source, GPC/DNT refuse personalization and promotion, and
-// the partner embed gets the id only with the promotion-and-partners consent.
+// the partner embed gets the id only with the promotion-and-partners consent; after
+// a policy revision the banner asks again and the new version is recorded.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -85,7 +88,7 @@ TEST_F(ConsentTest, NecessaryOnlySetsNoneAndDeletesAnExistingId) {
       PostConsent(port(), R"({"statistics":false,"personalization":false,"promotion":false})");
   ASSERT_EQ(none.status, 200) << none.body;
   EXPECT_EQ(none.CookieValue("yz_aid"), "");
-  EXPECT_EQ(none.CookieValue("yz_consent"), "s0.p0.m0");
+  EXPECT_EQ(none.CookieValue("yz_consent"), "s0.p0.m0.v1");
 
   Reply given = PostConsent(port(), R"({"statistics":true,"personalization":true})");
   auto aid = given.CookieValue("yz_aid");
@@ -282,11 +285,11 @@ TEST_F(ConsentTest, BannerFormRecordsTheChoiceAndHidesTheBanner) {
   EXPECT_EQ(chosen.headers["location"], "/privacy");
   auto aid = chosen.CookieValue("yz_aid");
   ASSERT_TRUE(aid && aid->size() == 32u);
-  EXPECT_EQ(chosen.CookieValue("yz_consent"), "s1.p0.m0");
+  EXPECT_EQ(chosen.CookieValue("yz_consent"), "s1.p0.m0.v1");
 
   Reply again =
       Send(port(), "GET", "/privacy", "",
-           {{"Cookie", "yz_csrf=" + csrf + "; yz_aid=" + *aid + "; yz_consent=s1.p0.m0"}});
+           {{"Cookie", "yz_csrf=" + csrf + "; yz_aid=" + *aid + "; yz_consent=s1.p0.m0.v1"}});
   ASSERT_EQ(again.status, 200);
   EXPECT_FALSE(Has(again.body, "class=\"consent-banner\""));
   Reply history = Send(port(), "GET", "/api/v1/consent", "", {{"Cookie", "yz_aid=" + *aid}});
@@ -302,13 +305,81 @@ TEST_F(ConsentTest, BannerFormRecordsTheChoiceAndHidesTheBanner) {
   ASSERT_EQ(necessary.status, 303);
   EXPECT_EQ(necessary.headers["location"], "/privacy/cookies?saved=1");
   EXPECT_EQ(necessary.CookieValue("yz_aid"), "");
-  EXPECT_EQ(necessary.CookieValue("yz_consent"), "s0.p0.m0");
+  EXPECT_EQ(necessary.CookieValue("yz_consent"), "s0.p0.m0.v1");
 
   Reply settings =
-      Send(port(), "GET", "/privacy/cookies?saved=1", "", {{"Cookie", "yz_consent=s0.p0.m0"}});
+      Send(port(), "GET", "/privacy/cookies?saved=1", "", {{"Cookie", "yz_consent=s0.p0.m0.v1"}});
   ASSERT_EQ(settings.status, 200);
   EXPECT_TRUE(Has(settings.body, "name=\"statistics\" value=\"1\">"));  // unchecked
   EXPECT_TRUE(Has(settings.body, "role=\"status\""));
+}
+
+// C0.1, C6.1, C2.3: after a revision is published (and the server restarted on it),
+// a visitor who chose under the old version sees the banner again; choosing again
+// is recorded under the new version, and the history keeps both.
+TEST(ConsentRevisionTest, RevisionAsksAgainAndRecordsTheNewVersion) {
+  ServerProcess first;
+  ASSERT_TRUE(first.started()) << first.output();
+  const std::string dir = first.data_dir();
+  const std::string body =
+      R"({"statistics":true,"personalization":true,"promotion":false,"source":"banner"})";
+  Reply v1 = PostConsent(first.port(), body);
+  ASSERT_EQ(v1.status, 200) << v1.body;
+  EXPECT_TRUE(Has(v1.body, R"("policy_version":"1")")) << v1.body;
+  const std::string aid = v1.CookieValue("yz_aid").value_or("");
+  ASSERT_EQ(aid.size(), 32u);
+  EXPECT_EQ(v1.CookieValue("yz_consent"), "s1.p1.m0.v1");
+  Reply chosen = Send(first.port(), "GET", "/privacy", "",
+                      {{"Cookie", "yz_aid=" + aid + "; yz_consent=s1.p1.m0.v1"}});
+  EXPECT_FALSE(Has(chosen.body, "class=\"consent-banner\""));
+
+  // `yzcloud policy publish` of a revised inventory, then a restart on the same data.
+  std::ifstream in(std::string(YZ_SOURCE_DIR) + "/policy/inventory.toml");
+  std::stringstream inventory;
+  inventory << in.rdbuf();
+  std::string revised = inventory.str();
+  auto at = revised.find("retention = \"7d\"");
+  ASSERT_NE(at, std::string::npos);
+  revised.replace(at, 16, "retention = \"14d\"");
+  std::ofstream(dir + "/revised.toml") << revised;
+  auto published = RunYzcloud({"policy", "publish", dir + "/revised.toml", "--data-dir", dir});
+  ASSERT_EQ(published.exit_code, 0) << published.err;
+  first.Signal(SIGTERM);
+  EXPECT_EQ(first.Wait(std::chrono::seconds(10)), 0);
+  ServerProcess second({"--database", dir + "/yzcloud.db", "--key-dir", dir + "/keys", "--keystore",
+                        dir + "/keys.db"});
+  ASSERT_TRUE(second.started()) << second.output();
+
+  // The choice made under version 1, and one remembered before versions were kept
+  // in the cookie, both bring the banner back.
+  for (const std::string remembered : {"s1.p1.m0.v1", "s1.p1.m0"}) {
+    Reply page = Send(second.port(), "GET", "/privacy", "",
+                      {{"Cookie", "yz_aid=" + aid + "; yz_consent=" + remembered}});
+    ASSERT_EQ(page.status, 200);
+    EXPECT_TRUE(Has(page.body, "class=\"consent-banner\"")) << remembered;
+  }
+
+  // The same choice again is recorded under version 2.
+  Reply v2 = PostConsent(second.port(), body, {{"Cookie", "yz_aid=" + aid}});
+  ASSERT_EQ(v2.status, 200) << v2.body;
+  EXPECT_TRUE(Has(v2.body, R"("policy_version":"2","source":"banner")")) << v2.body;
+  EXPECT_EQ(v2.CookieValue("yz_aid"), aid);
+  EXPECT_EQ(v2.CookieValue("yz_consent"), "s1.p1.m0.v2");
+  Reply current = Send(second.port(), "GET", "/api/v1/consent", "", {{"Cookie", "yz_aid=" + aid}});
+  ASSERT_EQ(current.status, 200) << current.body;
+  EXPECT_TRUE(Has(current.body, R"("statistics":true)")) << current.body;
+  EXPECT_TRUE(Has(current.body, R"("personalization":true)"));
+  // Statistics and personalization: each given under version 1, then under version 2;
+  // only the version 2 records are active.
+  EXPECT_EQ(Count(current.body, R"("policy_version":"1","source":"banner")"), 2u) << current.body;
+  EXPECT_EQ(Count(current.body, R"("policy_version":"2","source":"banner")"), 2u);
+  EXPECT_EQ(Count(current.body, R"("withdrawn_at":null)"), 2u);
+  EXPECT_TRUE(Has(current.body, R"("policy_version":"2","source":"banner","given_at":)"));
+
+  // Chosen under the version in force: the banner stays away.
+  Reply again = Send(second.port(), "GET", "/privacy", "",
+                     {{"Cookie", "yz_aid=" + aid + "; yz_consent=s1.p1.m0.v2"}});
+  EXPECT_FALSE(Has(again.body, "class=\"consent-banner\""));
 }
 
 }  // namespace

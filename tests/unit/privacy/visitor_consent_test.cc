@@ -136,6 +136,53 @@ TEST_P(VisitorConsentTest, RecordsGivenAndWithdrawnPurposesWithVersionAndSource)
   EXPECT_EQ(*cur, VisitorChoices{});
 }
 
+// C0.1, C6.1: choosing again after a revision records the acceptance of the new
+// version; the record it supersedes ends then, and the history keeps both.
+TEST_P(VisitorConsentTest, ChoosingAgainUnderANewVersionRecordsIt) {
+  ConsentLedger ledger(*db_, now_);
+  const std::string subject = AnonymousSubject(NewAnonymousId());
+  const VisitorChoices chosen{true, false, false};
+  ASSERT_TRUE(VisitorConsent(ledger, "1").Record(subject, chosen, ConsentSource::kBanner).ok());
+  const std::int64_t revised_at = clock_ += 60;
+  VisitorConsent v2(ledger, "2");
+  ASSERT_TRUE(v2.Record(subject, chosen, ConsentSource::kBanner).ok());
+  // The same choice under the same version again changes nothing.
+  clock_ += 60;
+  ASSERT_TRUE(v2.Record(subject, chosen, ConsentSource::kSettings).ok());
+
+  auto history = ledger.History(subject);
+  ASSERT_TRUE(history.ok()) << history.status().message();
+  ASSERT_EQ(history->size(), 2u);
+  const ConsentRecord& old = (*history)[0];
+  const ConsentRecord& now = (*history)[1];
+  EXPECT_EQ(old.purpose, Purpose::kStatistics);
+  EXPECT_EQ(old.policy_version, "1");
+  EXPECT_EQ(old.withdrawn_at, revised_at);
+  EXPECT_EQ(now.purpose, Purpose::kStatistics);
+  EXPECT_EQ(now.policy_version, "2");
+  EXPECT_EQ(now.source, "banner");
+  EXPECT_EQ(now.given_at, revised_at);
+  EXPECT_FALSE(now.withdrawn_at);
+  auto has = ledger.Has(subject, Purpose::kStatistics);
+  ASSERT_TRUE(has.ok());
+  EXPECT_TRUE(*has);
+  auto cur = v2.Current(subject);
+  ASSERT_TRUE(cur.ok());
+  EXPECT_EQ(*cur, chosen);
+
+  // Withdrawing ends the version 2 record; giving it again starts a third.
+  ASSERT_TRUE(v2.Record(subject, VisitorChoices{}, ConsentSource::kSettings).ok());
+  has = ledger.Has(subject, Purpose::kStatistics);
+  ASSERT_TRUE(has.ok());
+  EXPECT_FALSE(*has);
+  ASSERT_TRUE(v2.Record(subject, chosen, ConsentSource::kSettings).ok());
+  history = ledger.History(subject);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[2].policy_version, "2");
+  EXPECT_FALSE((*history)[2].withdrawn_at);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, VisitorConsentTest, testing::kBothBackends,
                          testing::BackendName);
 
