@@ -13,6 +13,13 @@
 // the rest counted; the import carries on. A progress bar is drawn on stderr when
 // it is a terminal. The summary line is printed on stdout.
 //
+// A path is logged as a live request's would be (C2.1, C2.2): it is matched against
+// the server's own route table (ServerRoutes), the segments its route captures are
+// hidden when the inventory's redact_parameters name them ({install_id}, {token},
+// {id}), and a 404 no route captured anything of keeps its first segment only
+// (web::HideUnroutedPath). A line answered for a path no route has (a page another
+// application behind the same proxy serves) keeps its path, as before.
+//
 // Visitor pseudonyms use salts that live only in this process (the server's are
 // in the keystore): imported visitors can be counted per day, and can never be
 // linked to live traffic or to another import. Full IPs are sealed under the
@@ -52,9 +59,12 @@
 #include <thread>
 #include <vector>
 
+#include "accounts/accounts.h"
+#include "accounts/notifier.h"
 #include "cli/commands.h"
 #include "cli/privacy_setup.h"
 #include "collect/combined_log.h"
+#include "collect/devices.h"
 #include "collect/log_imports.h"
 #include "collect/pipeline.h"
 #include "collect/protector.h"
@@ -62,8 +72,13 @@
 #include "core/config.h"
 #include "core/random.h"
 #include "crypto/pseudonymizer.h"
+#include "crypto/secret_key.h"
+#include "privacy/notice_versions.h"
 #include "store/database.h"
 #include "store/migrations.h"
+#include "web/metrics.h"
+#include "web/router.h"
+#include "web/routes.h"
 
 namespace yz::cli {
 namespace {
@@ -227,14 +242,62 @@ class Progress {
   bool shown_ = false;
 };
 
+// The route table `serve` builds (web::BuildRoutes), for naming the parts of an
+// imported path exactly as the server names a live request's. Only Router::Find is
+// used: no handler ever runs, so the services the table is built over are inert
+// stand-ins (no notifier, a random install-id key), wired as `serve` wires them so
+// that every feature's routes are in the table. Built once per run (the account
+// service's constructor hashes one dummy password, a few tens of milliseconds).
+class ServerRoutes {
+ public:
+  ServerRoutes(store::Database& db, PrivacyStack& privacy, collect::Protector& protector,
+               collect::Pipeline& pipeline)
+      : notices_(db, UnixNow),
+        accounts_(db, *privacy.gate, *privacy.consents, notifier_, {}, UnixNow),
+        devices_(db, *privacy.gate, *privacy.consents, *privacy.inventory,
+                 crypto::SecretKey::Random(), std::to_string(privacy.notice_version), UnixNow),
+        app_{db,
+             metrics_,
+             notices_,
+             *privacy.gate,
+             *privacy.consents,
+             accounts_,
+             std::to_string(privacy.notice_version),
+             &devices_,
+             &protector,
+             &pipeline},
+        router_(web::BuildRoutes(app_)) {}
+
+  const web::Router& router() const { return router_; }
+
+ private:
+  class NoNotifier final : public accounts::Notifier {
+   public:
+    Status Send(const accounts::Message&) override {
+      return Unavailable("import-log sends no messages");
+    }
+  };
+
+  NoNotifier notifier_;
+  web::Metrics metrics_;
+  privacy::NoticeVersions notices_;
+  accounts::AccountService accounts_;
+  collect::DeviceService devices_;
+  web::App app_;
+  const web::Router router_;  // read-only: shared by the workers
+};
+
 // Parses and protects the lines of chunks until the queue is drained.
-void Work(ChunkQueue& queue, collect::Protector& protector, collect::Pipeline& pipeline,
-          Progress& progress, const std::string& run_id, const std::string& site) {
+void Work(ChunkQueue& queue, const web::Router& routes, collect::Protector& protector,
+          collect::Pipeline& pipeline, Progress& progress, const std::string& run_id,
+          const std::string& site) {
   pthread_setname_np(pthread_self(), "import-worker");  // in top -H and perf
   collect::CombinedLogParser parser;
   collect::LogLine line;
   collect::Batch batch;
   std::string request_id;
+  std::vector<std::pair<std::string, std::string>> route_params;  // of the line's path
+  std::string unrouted;  // the path of a line no route serves, cut to its first segment
   auto submit = [&] {
     const std::size_t rows = batch.access.size();
     if (rows == 0) return;
@@ -282,6 +345,11 @@ void Work(ChunkQueue& queue, collect::Protector& protector, collect::Pipeline& p
       facts.query = line.query;
       facts.status = line.status;
       facts.site = site;
+      // C2.1, C2.2: the segments the server's route would capture are hidden,
+      // and a path nobody serves keeps its first segment only, as for a live request.
+      routes.Find(line.method, line.path, route_params);
+      facts.route_params = route_params;
+      web::HideUnroutedPath(facts, unrouted);
       const Status protected_row = protector.Access(facts, "import", keys, batch.access);
       if (protected_row.code() == Code::kInvalidArgument) {
         bad.emplace_back(n, "date lies in the future");
@@ -462,10 +530,12 @@ int Import(const ImportFlags& flags) {
   std::uint64_t next_line = start.lines + 1;
   {
     collect::Pipeline pipeline(**db, {.capacity = 16 * kBatchRows, .max_batch_rows = 20'000});
+    const ServerRoutes routes(**db, **privacy, protector, pipeline);
     std::vector<std::thread> threads;
     for (unsigned i = 0; i < workers; ++i) {
-      threads.emplace_back(Work, std::ref(queue), std::ref(protector), std::ref(pipeline),
-                           std::ref(progress), std::cref(run_id), std::cref(flags.site));
+      threads.emplace_back(Work, std::ref(queue), std::cref(routes.router()), std::ref(protector),
+                           std::ref(pipeline), std::ref(progress), std::cref(run_id),
+                           std::cref(flags.site));
     }
     std::atomic<bool> running{true};
     std::thread ticker([&] {

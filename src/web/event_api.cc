@@ -232,15 +232,8 @@ Server::AccessHook AccessLogHook(App& app) {
   return [&app, dropped](const Request& req, const Response& res) {
     const std::string aid = AnonymousId(req);
     collect::RequestFacts facts = FactsOf(req, res.status, aid);
-    // No route named the path's parts, so nothing says which are tokens: a
-    // path nobody serves is logged by its first segment only.
-    std::string coarse;
-    if (res.status == 404 && req.params.empty()) {
-      const std::size_t second = req.path.find('/', 1);
-      coarse = second == std::string::npos ? req.path : req.path.substr(0, second) + "/*";
-      facts.path = coarse;
-      facts.query = {};
-    }
+    std::string coarse;  // a path nobody serves, cut to its first segment
+    HideUnroutedPath(facts, coarse);
     collect::Protector::Keys keys;
     collect::Batch batch;
     const Status row = app.protector->Access(facts, "web", keys, batch.access);

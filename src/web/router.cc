@@ -1,14 +1,19 @@
 #include "web/router.h"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
+#include <span>
 
 namespace yz::web {
 namespace {
 
+// A request path's segments: inline up to 16 (nearly every path), so that finding
+// a route allocates nothing.
+using PathSegments = boost::container::small_vector<std::string_view, 16>;
+
 // Splits "/a/b/c" into {"a","b","c"}; "/" gives {}.
-template <typename S = std::string_view>
-std::vector<S> Segments(std::string_view path) {
-  std::vector<S> out;
+template <typename Out>
+void Split(std::string_view path, Out& out) {
   std::size_t i = 0;
   while (i < path.size()) {
     if (path[i] == '/') {
@@ -20,12 +25,11 @@ std::vector<S> Segments(std::string_view path) {
     out.emplace_back(path.substr(i, j - i));
     i = j;
   }
-  return out;
 }
 
 // "/a/b" for {"a","b"}, "/" for {}: the key of a path in Router::literal_.
-template <typename S>
-std::string Joined(const std::vector<S>& segments) {
+template <typename Segs>
+std::string Joined(const Segs& segments) {
   if (segments.empty()) return "/";
   std::string out;
   for (const auto& s : segments) {
@@ -45,27 +49,36 @@ bool IsJoined(std::string_view path) {
 
 bool IsCapture(std::string_view p) { return p.size() > 2 && p.front() == '{' && p.back() == '}'; }
 
-bool MatchPattern(const std::vector<std::string>& ps, std::string_view path,
-                  const std::vector<std::string_view>& xs,
-                  std::vector<std::pair<std::string, std::string>>& params) {
-  params.clear();
+bool IsRestCapture(std::string_view p) { return IsCapture(p) && p.ends_with("...}"); }
+
+// Whether route segments `ps` match the path's segments `xs`.
+bool Matches(const std::vector<std::string>& ps, std::span<const std::string_view> xs) {
   for (std::size_t i = 0; i < ps.size(); ++i) {
-    std::string_view p = ps[i];
-    const bool capture = IsCapture(p);
-    if (capture && p.ends_with("...}")) {
-      if (i >= xs.size()) return false;
-      std::string_view rest = path.substr(static_cast<std::size_t>(xs[i].data() - path.data()));
-      params.emplace_back(std::string(p.substr(1, p.size() - 5)), std::string(rest));
-      return true;
-    }
+    const std::string_view p = ps[i];
     if (i >= xs.size()) return false;
-    if (capture) {
-      params.emplace_back(std::string(p.substr(1, p.size() - 2)), std::string(xs[i]));
-    } else if (p != xs[i]) {
-      return false;
-    }
+    if (IsRestCapture(p)) return true;
+    if (!IsCapture(p) && p != xs[i]) return false;
   }
   return ps.size() == xs.size();
+}
+
+// The captures of a route that Matches: `{name}` segments, and `{name...}` the rest
+// of `path` from its segment on.
+void Capture(const std::vector<std::string>& ps, std::string_view path,
+             std::span<const std::string_view> xs,
+             std::vector<std::pair<std::string, std::string>>& params) {
+  params.clear();
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    const std::string_view p = ps[i];
+    if (IsRestCapture(p)) {
+      std::string_view rest = path.substr(static_cast<std::size_t>(xs[i].data() - path.data()));
+      params.emplace_back(std::string(p.substr(1, p.size() - 5)), std::string(rest));
+      return;
+    }
+    if (IsCapture(p)) {
+      params.emplace_back(std::string(p.substr(1, p.size() - 2)), std::string(xs[i]));
+    }
+  }
 }
 
 }  // namespace
@@ -79,7 +92,7 @@ void Router::AddAsync(std::string method, std::string pattern, AsyncHandler hand
 }
 
 void Router::Index(Route route) {
-  route.segments = Segments<std::string>(route.pattern);
+  Split(route.pattern, route.segments);
   route.captures = std::any_of(route.segments.begin(), route.segments.end(),
                                [](const std::string& s) { return IsCapture(s); });
   route.takes_rest = !route.segments.empty() && IsCapture(route.segments.back()) &&
@@ -96,8 +109,9 @@ void Router::Index(Route route) {
 Router::Match Router::Find(std::string_view method, std::string_view path,
                            std::vector<std::pair<std::string, std::string>>& params) const {
   Match m;
-  std::vector<std::pair<std::string, std::string>> scratch;
-  const auto xs = Segments(path);
+  params.clear();
+  PathSegments xs;
+  Split(path, xs);
   static const std::vector<std::size_t> kNone;
   const auto hit = IsJoined(path) ? literal_.find(path) : literal_.find(Joined(xs));
   const std::vector<std::size_t>& literal = hit == literal_.end() ? kNone : hit->second;
@@ -108,13 +122,14 @@ Router::Match Router::Find(std::string_view method, std::string_view path,
         b == patterned_.size() || (a < literal.size() && literal[a] < patterned_[b]);
     const Route& r = routes_[take_literal ? literal[a++] : patterned_[b++]];
     if (!r.takes_rest && r.segments.size() != xs.size()) continue;
-    if (!MatchPattern(r.segments, path, xs, scratch)) continue;
+    if (!Matches(r.segments, xs)) continue;
     bool method_ok = r.method == method || (method == "HEAD" && r.method == "GET");
     if (method_ok && !m.route) {
       m.route = &r;
-      params = scratch;
+      Capture(r.segments, path, xs, params);
     } else if (!m.route && !m.path_matched) {
-      params = scratch;  // a 405 still names the path's parts (the access log redacts them)
+      // A 405 still names the path's parts (the access log redacts them).
+      Capture(r.segments, path, xs, params);
     }
     m.path_matched = true;
     if (m.allow.find(r.method) == std::string::npos) {

@@ -51,7 +51,8 @@ class Router {
   };
   // Finds the route for `method` and `path`, filling `params` from `{name}` segments
   // (from the first route with this path when only the method is wrong, so that
-  // a 405 can still be logged with its tokens redacted).
+  // a 405 can still be logged with its tokens redacted); `params` is cleared first,
+  // and stays empty when no route has this path.
   Match Find(std::string_view method, std::string_view path,
              std::vector<std::pair<std::string, std::string>>& params) const;
 

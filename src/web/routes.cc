@@ -89,4 +89,17 @@ Router BuildRoutes(App& app) {
   return r;
 }
 
+void HideUnroutedPath(collect::RequestFacts& facts, std::string& storage) {
+  if (facts.status != 404 || !facts.route_params.empty()) return;
+  const std::size_t second = facts.path.find('/', 1);
+  if (second == std::string_view::npos) {
+    storage.assign(facts.path);
+  } else {
+    storage.assign(facts.path.substr(0, second));
+    storage += "/*";
+  }
+  facts.path = storage;
+  facts.query = {};
+}
+
 }  // namespace yz::web

@@ -3,6 +3,8 @@
 // Handlers parse, call one service, and map the result; they hold no business rules.
 #pragma once
 
+#include <string>
+
 #include "accounts/accounts.h"
 #include "privacy/consent.h"
 #include "privacy/gate.h"
@@ -15,6 +17,7 @@ namespace yz::collect {
 class DeviceService;
 class Pipeline;
 class Protector;
+struct RequestFacts;
 }  // namespace yz::collect
 
 namespace yz::web {
@@ -35,5 +38,14 @@ struct App {
 };
 
 Router BuildRoutes(App& app);
+
+// What the access log keeps of a path no route serves (C2.1), for live requests
+// (AccessLogHook) and imported log lines (`yzcloud import-log`) alike. The segments
+// a route captured are hidden by collect::RedactedTarget through facts.route_params;
+// when `facts` is a 404 no route captured anything of (route_params empty), nothing
+// says which segments are tokens, so the path becomes its first segment
+// ("/guardian/*"; "/x" stays "/x") and the query is dropped. `storage` holds that
+// path and must outlive `facts`. Any other request is left as it is.
+void HideUnroutedPath(collect::RequestFacts& facts, std::string& storage);
 
 }  // namespace yz::web

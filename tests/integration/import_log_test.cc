@@ -236,6 +236,64 @@ TEST_F(ImportLogTest, ImportingAgainAddsOnlyTheNewLines) {
   EXPECT_EQ(rows().size(), 10u);
 }
 
+// C2.1, C2.2: an imported line's path is stored as the live server stores the same
+// request's: the install ids, guardian tokens and session ids a route captures are
+// hidden, and a 404 for a path no route serves keeps its first segment only. None of
+// the raw values is left in any file of the store.
+TEST_F(ImportLogTest, HidesWhatRoutesCaptureAndCutsPathsNoRouteServes) {
+  const std::int64_t now = Now();
+  const std::string install_id = "abcdefgh1234";
+  const std::string token = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+  const std::string session = "sess123456";
+  const std::string unknown = "zq7unrouted4242";
+  auto line = [&](int i, const std::string& request, int status) {
+    return kClients[i % kClients.size()] + " - - " + Stamp(now - 600 + i) + " \"" + request +
+           " HTTP/1.1\" " + std::to_string(status) + " 10 \"-\" \"" + kChrome + "\"";
+  };
+  const std::string file = WriteLog({
+      line(1, "GET /api/v1/devices/" + install_id + "/events", 405),  // the route is POST
+      line(2, "POST /api/v1/devices/" + install_id + "/location", 200),
+      line(3, "GET /guardian/" + token, 200),
+      line(4, "POST /api/v1/guardian/" + token + "/consent", 404),  // a route, its token unknown
+      line(5, "POST /account/sessions/" + session + "/revoke?token=x&q=y", 303),
+      line(6, "GET /shared/" + unknown + "/file?token=x", 404),
+  });
+
+  CommandResult r = RunYzcloud({"import-log", file, "--data-dir", data_});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("imported 6 lines (0 malformed)"), std::string::npos) << r.out;
+
+  auto db = store::Open(data_ + "/yzcloud.db", 1);
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  {
+    auto conn = (*db)->Acquire();
+    ASSERT_TRUE(conn.ok()) << conn.status().message();
+    auto rows = (*conn)->Query("SELECT request_id, path FROM request_log");
+    ASSERT_TRUE(rows.ok()) << rows.status().message();
+    std::map<int, std::string> path_of;  // by line number (request ids end in "-LINE")
+    for (const store::Row& row : *rows) {
+      const std::string id = row.Text(0);
+      path_of[std::stoi(id.substr(id.rfind('-') + 1))] = row.Text(1);
+    }
+    EXPECT_EQ(path_of, (std::map<int, std::string>{
+                           {1, "/api/v1/devices/{install_id}/events"},
+                           {2, "/api/v1/devices/{install_id}/location"},
+                           {3, "/guardian/{token}"},
+                           {4, "/api/v1/guardian/{token}/consent"},
+                           {5, "/account/sessions/{id}/revoke?token=&q="},
+                           {6, "/shared/*"},
+                       }));
+  }
+  db->reset();
+  for (const auto& entry : fs::recursive_directory_iterator(data_)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string bytes = ReadBytes(entry.path());
+    for (const std::string& raw : {install_id, token, session, unknown}) {
+      EXPECT_EQ(bytes.find(raw), std::string::npos) << raw << " in the clear in " << entry.path();
+    }
+  }
+}
+
 TEST_F(ImportLogTest, ReadsStandardInput) {
   const std::string file = WriteLog({kClients[0] + " - - " + Stamp(Now() - 120) +
                                      " \"GET / HTTP/1.1\" 200 10"});  // common format

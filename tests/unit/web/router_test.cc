@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "collect/protector.h"
+#include "web/routes.h"
+
 namespace yz::web {
 namespace {
 
@@ -85,6 +88,55 @@ TEST_F(RouterTest, FirstRouteInTableOrderWinsAcrossLiteralAndCapturingRoutes) {
   EXPECT_TRUE(del.path_matched);
   EXPECT_EQ(del.allow, "GET, POST, PUT");  // every route of the path, in table order
   EXPECT_EQ(params_.at(0), (std::pair<std::string, std::string>{"id", "new"}));
+}
+
+// A caller that reuses its params (yzcloud import-log, line after line) never sees
+// the captures of an earlier path: they would hide the wrong segments, or none.
+TEST_F(RouterTest, ParamsAreClearedWhenNoRouteHasThePath) {
+  ASSERT_NE(router_.Find("DELETE", "/api/v1/me/sessions/abc123", params_).route, nullptr);
+  ASSERT_FALSE(params_.empty());
+  EXPECT_EQ(router_.Find("GET", "/shared/abc123/file", params_).route, nullptr);
+  EXPECT_TRUE(params_.empty());
+  ASSERT_NE(router_.Find("DELETE", "/api/v1/me/sessions/abc123", params_).route, nullptr);
+  ASSERT_NE(router_.Find("GET", "/api/v1/me/sessions", params_).route, nullptr);
+  EXPECT_TRUE(params_.empty());
+}
+
+// C2.1: what the access log keeps of a path no route serves, for live requests
+// and imported lines alike.
+TEST(HideUnroutedPathTest, KeepsOnlyTheFirstSegmentOfA404NoRouteCaptured) {
+  std::string storage;
+  collect::RequestFacts facts;
+  facts.status = 404;
+  facts.path = "/shared/9f8e7d6c5b4a3928/file";
+  facts.query = "token=abc";
+  HideUnroutedPath(facts, storage);
+  EXPECT_EQ(facts.path, "/shared/*");
+  EXPECT_EQ(facts.query, "");
+
+  facts.path = "/wp-login.php";
+  facts.query = "";
+  HideUnroutedPath(facts, storage);
+  EXPECT_EQ(facts.path, "/wp-login.php");
+}
+
+TEST(HideUnroutedPathTest, LeavesPathsARouteNamedOrServedAsTheyAre) {
+  std::string storage;
+  const std::vector<std::pair<std::string, std::string>> params = {{"token", "9f8e7d6c"}};
+  collect::RequestFacts facts;
+  facts.status = 404;  // a route's handler found no such token: the route still names it
+  facts.path = "/guardian/9f8e7d6c";
+  facts.route_params = params;
+  HideUnroutedPath(facts, storage);
+  EXPECT_EQ(facts.path, "/guardian/9f8e7d6c");
+
+  facts.status = 200;
+  facts.path = "/news/42";
+  facts.query = "page=2";
+  facts.route_params = {};
+  HideUnroutedPath(facts, storage);
+  EXPECT_EQ(facts.path, "/news/42");
+  EXPECT_EQ(facts.query, "page=2");
 }
 
 }  // namespace
