@@ -90,9 +90,7 @@ Visitor VisitorOf(App& app, const Request& req, bool with_account = true) {
   if (auto aid = req.CookieValue(kAnonymousIdCookie); aid && privacy::WellFormedAnonymousId(*aid)) {
     v.aid = *aid;
   }
-  if (auto c = req.CookieValue(kChoiceCookie)) {
-    if (auto r = DecodeRemembered(*c)) v.remembered = r->choices;
-  }
+  v.remembered = RememberedChoices(req);
   v.signals.gpc = privacy::SignalOn(req.HeaderValue("sec-gpc"));
   v.signals.dnt = privacy::SignalOn(req.HeaderValue("dnt"));
   return v;
@@ -364,6 +362,21 @@ Response CookieSettingsPage(App& app, Request& req) {
 }
 
 }  // namespace
+
+std::optional<VisitorChoices> RememberedChoices(const Request& req) {
+  auto c = req.CookieValue(kChoiceCookie);
+  if (!c) return std::nullopt;
+  auto r = DecodeRemembered(*c);
+  if (!r) return std::nullopt;
+  return r->choices;
+}
+
+std::string CountingId(const Request& req) {
+  auto aid = req.CookieValue(kAnonymousIdCookie);
+  if (!aid || !privacy::WellFormedAnonymousId(*aid)) return {};
+  auto chosen = RememberedChoices(req);
+  return chosen && chosen->statistics ? *aid : std::string();
+}
 
 std::string AddConsentBanner(const Request& req, json::object& data) {
   if (req.path == kSettingsPath) return "";

@@ -16,9 +16,11 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "privacy/visitor_consent.h"
 #include "web/http.h"
 #include "web/router.h"
 #include "web/routes.h"
@@ -32,6 +34,16 @@ inline constexpr std::int64_t kConsentCookieMaxAge = 180 * 24 * 3600;
 // Registers the consent routes listed above, and makes app.policy_version the
 // version AddConsentBanner compares remembered choices with (one per process).
 void AddConsentRoutes(Router& r, App& app);
+
+// The choices the yz_consent cookie remembers, under whatever policy version;
+// nullopt without a well-formed one.
+std::optional<privacy::VisitorChoices> RememberedChoices(const Request& req);
+
+// The anonymous id that counts the visitor instead of IP and agent (C2.3): the
+// yz_aid cookie, only while the remembered choice allows statistics. An id given
+// for personalization alone, or one left over without a choice, does not count
+// anyone: counting is cookieless then. Empty when it does not apply.
+std::string CountingId(const Request& req);
 
 // For the page layout: until the visitor has chosen under the policy version in
 // force, adds `consent_banner` (the banner's form values) to a page's `data`, with

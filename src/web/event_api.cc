@@ -11,7 +11,6 @@
 #include "collect/event_input.h"
 #include "collect/pipeline.h"
 #include "collect/protector.h"
-#include "privacy/visitor_consent.h"
 #include "web/consent_api.h"
 
 namespace yz::web {
@@ -58,13 +57,6 @@ collect::RequestFacts FactsOf(const Request& req, int status, std::string_view a
   return f;
 }
 
-// The yz_aid cookie, set only after consent (C2.3): with it, a visitor is
-// counted by the id instead of by IP and agent. Empty when absent or malformed.
-std::string AnonymousId(const Request& req) {
-  auto aid = req.CookieValue(kAnonymousIdCookie);
-  return aid && privacy::WellFormedAnonymousId(*aid) ? *aid : std::string();
-}
-
 Response WithCors(Response res) {
   res.With("Access-Control-Allow-Origin", "*");
   return res;
@@ -79,7 +71,7 @@ Response Busy() {
 // replies `accepted` once they are committed.
 void Ingest(App& app, Request& req, std::span<const collect::EventInput> events,
             std::string_view source, Response accepted, Reply reply) {
-  const std::string aid = AnonymousId(req);
+  const std::string aid = CountingId(req);
   collect::RequestFacts facts = FactsOf(req, accepted.status, aid);
   collect::Batch batch;
   collect::Protector::Keys keys;  // the day's salt, looked up once for the whole request
@@ -230,7 +222,7 @@ Server::AccessHook AccessLogHook(App& app) {
                        "Access-log rows not written because the writer was behind",
                        [dropped] { return static_cast<double>(dropped->load()); });
   return [&app, dropped](const Request& req, const Response& res) {
-    const std::string aid = AnonymousId(req);
+    const std::string aid = CountingId(req);
     collect::RequestFacts facts = FactsOf(req, res.status, aid);
     std::string coarse;  // a path nobody serves, cut to its first segment
     HideUnroutedPath(facts, coarse);

@@ -204,6 +204,38 @@ TEST_F(ConsentTest, LoggedInChoiceIsRecordedForTheAccount) {
   EXPECT_TRUE(Has(nobody.body, R"("statistics":false)")) << nobody.body;
 }
 
+// C2.3: the anonymous id counts a visitor in place of IP and agent only with the
+// statistics choice; an id given for personalization alone, or one without any
+// remembered choice, leaves counting cookieless.
+TEST_F(ConsentTest, OnlyTheStatisticsChoiceCountsVisitorsByTheAnonymousId) {
+  // Visitors on `site` after two page views with different agents, sent with `cookie`.
+  auto visitors = [&](const std::string& site, const std::string& cookie) {
+    for (const char* agent : {"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0",
+                              "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0"}) {
+      Reply r = Send(port(), "POST", "/api/event",
+                     R"({"n":"pageview","u":"https://)" + site + R"(/","d":")" + site + R"("})",
+                     {{"Cookie", cookie}, {"User-Agent", agent}, {"Content-Type", "text/plain"}});
+      EXPECT_EQ(r.status, 202) << r.body;
+    }
+    Reply stats = Send(port(), "GET", "/api/v1/stats/" + site);
+    EXPECT_EQ(stats.status, 200) << stats.body;
+    const auto at = stats.body.find(R"("visitors":)");
+    return at == std::string::npos ? -1 : std::stoi(stats.body.substr(at + 11));
+  };
+  Reply stats = PostConsent(port(), R"({"statistics":true})");
+  const std::string counted =
+      "yz_aid=" + *stats.CookieValue("yz_aid") + "; yz_consent=" + *stats.CookieValue("yz_consent");
+  EXPECT_EQ(visitors("aid-stats.example", counted), 1);
+
+  Reply personal = PostConsent(port(), R"({"personalization":true})");
+  const std::string aid = *personal.CookieValue("yz_aid");
+  ASSERT_FALSE(aid.empty());
+  EXPECT_EQ(visitors("aid-personal.example",
+                     "yz_aid=" + aid + "; yz_consent=" + *personal.CookieValue("yz_consent")),
+            2);
+  EXPECT_EQ(visitors("aid-unchosen.example", "yz_aid=" + aid), 2);
+}
+
 // C2.3: the partner embed receives the anonymous id only with the promotion-and-partners
 // consent (and no refusal signal), and never sets a cookie.
 TEST_F(ConsentTest, PartnerEmbedGetsTheIdOnlyWithConsent) {
