@@ -106,6 +106,12 @@ void Router::Index(Route route) {
   routes_.push_back(std::move(route));
 }
 
+void Router::Wrap(Exec exec, const std::function<Handler(Handler)>& wrap) {
+  for (Route& r : routes_) {
+    if (r.exec == exec && r.handler) r.handler = wrap(std::move(r.handler));
+  }
+}
+
 Router::Match Router::Find(std::string_view method, std::string_view path,
                            std::vector<std::pair<std::string, std::string>>& params) const {
   Match m;

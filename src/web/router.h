@@ -56,6 +56,10 @@ class Router {
   Match Find(std::string_view method, std::string_view path,
              std::vector<std::pair<std::string, std::string>>& params) const;
 
+  // Replaces the handler of every route run as `exec` (kBlocking or kInline) by
+  // wrap(handler). Call while building, before the server starts.
+  void Wrap(Exec exec, const std::function<Handler(Handler)>& wrap);
+
   const std::vector<Route>& routes() const { return routes_; }
 
  private:

@@ -86,6 +86,25 @@ Router BuildRoutes(App& app) {
   AddConsentRoutes(r, app);  // cookie consent, the banner form and settings (C2.3)
   AddDeviceRoutes(r, app);   // app events, update check, location (C2.2)
   if (app.protector && app.pipeline) AddEventRoutes(r, app);  // analytics ingest (C2.1)
+
+  // C2.1: the access row of a logged-in visitor's request names the account,
+  // sealed. Handlers that authenticate set it; for the other blocking routes (the
+  // public pages) the session the request names is looked up after the handler,
+  // on the worker pool. Routes on the I/O thread (event ingest, health) never
+  // read the database, so their rows name no account.
+  r.Wrap(Exec::kBlocking, [&app](Handler h) -> Handler {
+    return [&app, h = std::move(h)](Request& req) {
+      Response res = h(req);
+      if (req.account_id.empty()) {
+        if (auto cred = RequestCredentials(req)) {
+          if (auto session = app.accounts.Authenticate(cred->token); session.ok()) {
+            req.account_id = session->account_id;
+          }
+        }
+      }
+      return res;
+    };
+  });
   return r;
 }
 

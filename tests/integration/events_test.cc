@@ -212,6 +212,18 @@ TEST_F(EventsTest, SignedInRequestsCarryTheAccountSealed) {  // C2.1
   }
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_FALSE(rows[0].Bytes(0).empty());
+  // So does a public page the session cookie comes with; not the same page without it.
+  ASSERT_EQ(
+      Send(port(), "GET", "/privacy/versions", "", {{"Cookie", "yz_session=" + token}}).status,
+      200);
+  ASSERT_EQ(Send(port(), "GET", "/privacy/versions").status, 200);
+  ASSERT_TRUE(server_->WaitCollected());
+  auto page = Query(*server_,
+                    "SELECT account_sealed IS NOT NULL FROM request_log "
+                    "WHERE path = '/privacy/versions' ORDER BY id DESC LIMIT 2");
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].Int(0), 0);  // the later one, anonymous
+  EXPECT_EQ(page[1].Int(0), 1);
   // Anonymous requests carry none.
   auto anonymous = Query(*server_,
                          "SELECT COUNT(*) FROM request_log WHERE path LIKE '/api/v1/stats/%' "
