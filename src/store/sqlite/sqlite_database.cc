@@ -290,11 +290,14 @@ Result<std::unique_ptr<SqliteConnection>> Connect(const std::string& path) {
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 5000);
   auto conn = std::make_unique<SqliteConnection>(db);
-  // journal_mode=WAL lets readers run beside the one writer; NORMAL sync is durable
-  // at checkpoints and safe against corruption in WAL mode.
+  // journal_mode=WAL lets readers run beside the one writer. synchronous=FULL
+  // fsyncs the WAL at every commit, so a 2xx for a stored record (a consent, a
+  // device event, an account change) survives a power cut too, as on PostgreSQL;
+  // NORMAL would be durable only at checkpoints. The collection writer sets its
+  // own (collect_sync).
   rc = sqlite3_exec(db,
                     "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
-                    "PRAGMA synchronous=NORMAL;",
+                    "PRAGMA synchronous=FULL;",
                     nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return ErrorStatus(sqlite3_extended_errcode(db), db, "configure " + path);
   return conn;

@@ -275,6 +275,20 @@ TEST_P(DatabaseTest, CommittedTransactionIsVisibleToOtherConnections) {
   EXPECT_EQ(CountRows(), 2);  // counted on another pooled connection
 }
 
+// A commit on a pooled connection is flushed to disk before it returns, so a
+// 2xx for what it stored (a consent, a device event) survives a power cut
+// (issue 5 point 6): SQLite's synchronous=FULL, PostgreSQL's synchronous_commit.
+TEST_P(DatabaseTest, PooledConnectionsCommitDurably) {
+  ASSERT_OK_AND_ASSIGN(auto conn, db_->Acquire());
+  if (GetParam() == Backend::kSqlite) {
+    ASSERT_OK_AND_ASSIGN(auto rows, conn->Query("PRAGMA synchronous"));
+    EXPECT_EQ(rows[0].Int(0), 2);  // FULL
+  } else {
+    ASSERT_OK_AND_ASSIGN(auto rows, conn->Query("SHOW synchronous_commit"));
+    EXPECT_EQ(rows[0].Text(0), "on");
+  }
+}
+
 TEST_P(DatabaseTest, InTransactionCommitsOnOkAndRollsBackOnError) {
   ASSERT_NO_FATAL_FAILURE(ResetTable());
   ASSERT_OK(db_->InTransaction([](Connection& c) {
