@@ -99,7 +99,10 @@ void Router::Index(Route route) {
                      route.segments.back().ends_with("...}");
   const std::size_t i = routes_.size();
   if (route.captures) {
-    patterned_.push_back(i);
+    const std::size_t n = std::min(route.segments.size(), kIndexedSegments);
+    for (std::size_t k = n; k <= (route.takes_rest ? kIndexedSegments : n); ++k) {
+      patterned_[k].push_back(i);
+    }
   } else {
     literal_[Joined(route.segments)].push_back(i);
   }
@@ -121,12 +124,13 @@ Router::Match Router::Find(std::string_view method, std::string_view path,
   static const std::vector<std::size_t> kNone;
   const auto hit = IsJoined(path) ? literal_.find(path) : literal_.find(Joined(xs));
   const std::vector<std::size_t>& literal = hit == literal_.end() ? kNone : hit->second;
+  const std::vector<std::size_t>& patterned = patterned_[std::min(xs.size(), kIndexedSegments)];
   // The candidates in table order, as if every route were tried in turn.
   std::size_t a = 0, b = 0;
-  while (a < literal.size() || b < patterned_.size()) {
+  while (a < literal.size() || b < patterned.size()) {
     const bool take_literal =
-        b == patterned_.size() || (a < literal.size() && literal[a] < patterned_[b]);
-    const Route& r = routes_[take_literal ? literal[a++] : patterned_[b++]];
+        b == patterned.size() || (a < literal.size() && literal[a] < patterned[b]);
+    const Route& r = routes_[take_literal ? literal[a++] : patterned[b++]];
     if (!r.takes_rest && r.segments.size() != xs.size()) continue;
     if (!Matches(r.segments, xs)) continue;
     bool method_ok = r.method == method || (method == "HEAD" && r.method == "GET");

@@ -6,6 +6,7 @@
 // read-only and shared by all threads.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -67,9 +68,13 @@ class Router {
 
   std::vector<Route> routes_;
   // Where Find looks, so that a request does not try every route: the routes
-  // without captures by their path ("/a/b"), and those with, in table order.
+  // without captures by their path ("/a/b"); those with captures by the number
+  // of segments a path must have to match them (a `{name...}` route is in every
+  // list from its own length on), each in table order. The last list serves
+  // every path of kIndexedSegments segments or more.
+  static constexpr std::size_t kIndexedSegments = 16;
   StringMap<std::vector<std::size_t>> literal_;
-  std::vector<std::size_t> patterned_;
+  std::array<std::vector<std::size_t>, kIndexedSegments + 1> patterned_;
 };
 
 }  // namespace yz::web

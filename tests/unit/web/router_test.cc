@@ -37,6 +37,27 @@ TEST_F(RouterTest, RestCaptureTakesTheRemainingPath) {
   EXPECT_EQ(params_[0].second, "css/site.css");
 }
 
+// Routes with captures are indexed by segment count up to 16; longer paths
+// still find their route.
+TEST_F(RouterTest, LongPathsFindRestAndLongRoutes) {
+  std::string deep_pattern, deep_path, long_path = "/static";
+  for (int i = 0; i < 18; ++i) {
+    deep_pattern += i == 17 ? "/{last}" : "/d" + std::to_string(i);
+    deep_path += "/d" + std::to_string(i);
+  }
+  for (int i = 0; i < 20; ++i) long_path += "/s" + std::to_string(i);
+  router_.Add("GET", deep_pattern, [](Request&) { return Named("deep"); });
+  auto rest = router_.Find("GET", long_path, params_);
+  ASSERT_NE(rest.route, nullptr);
+  EXPECT_EQ(rest.route->pattern, "/static/{file...}");
+  EXPECT_EQ(params_.at(0).second, long_path.substr(8));
+  auto deep = router_.Find("GET", deep_path, params_);
+  ASSERT_NE(deep.route, nullptr);
+  EXPECT_EQ(deep.route->pattern, deep_pattern);
+  EXPECT_EQ(params_.at(0).second, "d17");
+  EXPECT_EQ(router_.Find("GET", deep_path + "/more", params_).route, nullptr);
+}
+
 TEST_F(RouterTest, WrongMethodIsDistinguishedFromUnknownPath) {
   auto m = router_.Find("POST", "/api/v1/me/sessions", params_);
   EXPECT_EQ(m.route, nullptr);
