@@ -93,12 +93,10 @@ void Router::AddAsync(std::string method, std::string pattern, AsyncHandler hand
 
 void Router::Index(Route route) {
   Split(route.pattern, route.segments);
-  route.captures = std::any_of(route.segments.begin(), route.segments.end(),
-                               [](const std::string& s) { return IsCapture(s); });
-  route.takes_rest = !route.segments.empty() && IsCapture(route.segments.back()) &&
-                     route.segments.back().ends_with("...}");
+  route.takes_rest = !route.segments.empty() && IsRestCapture(route.segments.back());
   const std::size_t i = routes_.size();
-  if (route.captures) {
+  if (std::any_of(route.segments.begin(), route.segments.end(),
+                  [](const std::string& s) { return IsCapture(s); })) {
     const std::size_t n = std::min(route.segments.size(), kIndexedSegments);
     for (std::size_t k = n; k <= (route.takes_rest ? kIndexedSegments : n); ++k) {
       patterned_[k].push_back(i);
@@ -133,14 +131,11 @@ Router::Match Router::Find(std::string_view method, std::string_view path,
     const Route& r = routes_[take_literal ? literal[a++] : patterned[b++]];
     if (!r.takes_rest && r.segments.size() != xs.size()) continue;
     if (!Matches(r.segments, xs)) continue;
-    bool method_ok = r.method == method || (method == "HEAD" && r.method == "GET");
-    if (method_ok && !m.route) {
-      m.route = &r;
-      Capture(r.segments, path, xs, params);
-    } else if (!m.route && !m.path_matched) {
-      // A 405 still names the path's parts (the access log redacts them).
-      Capture(r.segments, path, xs, params);
-    }
+    const bool method_ok = r.method == method || (method == "HEAD" && r.method == "GET");
+    // The route's parts; for a 405, those of the first route with the path, so
+    // that the access log still redacts them.
+    if (!m.route && (method_ok || !m.path_matched)) Capture(r.segments, path, xs, params);
+    if (method_ok && !m.route) m.route = &r;
     m.path_matched = true;
     if (m.allow.find(r.method) == std::string::npos) {
       if (!m.allow.empty()) m.allow += ", ";

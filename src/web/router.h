@@ -36,7 +36,6 @@ struct Route {
   Exec exec = Exec::kBlocking;
   AsyncHandler async;                 // set instead of handler for Exec::kAsync
   std::vector<std::string> segments;  // the pattern split at '/', computed by Add
-  bool captures = false;              // some segment is a `{name}` (computed by Add)
   bool takes_rest = false;            // the last segment is a `{name...}`
 };
 

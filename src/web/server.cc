@@ -274,7 +274,7 @@ struct Server::Impl {
   asio::awaitable<void> Session(IoThread& t, std::shared_ptr<Connection> c);
   Response Invoke(const Route& route, Request& req);
   asio::awaitable<Response> InvokeAsync(const Route& route, Request& req);
-  std::string ClientIp(const std::string& peer, std::string_view forwarded_for) const;
+  std::string ClientIp(const std::string& peer, const Request& req) const;
   void Sweep(IoThread& t);
   // Runs `fn` on every open connection, each on its own I/O thread (posted).
   void ForEachConnection(std::function<void(Connection&)> fn);
@@ -282,7 +282,7 @@ struct Server::Impl {
   void Remove(IoThread& t, const std::shared_ptr<Connection>& c);
 };
 
-std::string Server::Impl::ClientIp(const std::string& peer, std::string_view xff) const {
+std::string Server::Impl::ClientIp(const std::string& peer, const Request& req) const {
   boost::system::error_code ec;
   auto trusted_addr = [&](std::string_view s) {
     auto a = asio::ip::make_address(std::string(s), ec);
@@ -292,7 +292,9 @@ std::string Server::Impl::ClientIp(const std::string& peer, std::string_view xff
     }
     return false;
   };
-  if (trusted.empty() || xff.empty() || !trusted_addr(peer)) return peer;
+  if (trusted.empty() || !trusted_addr(peer)) return peer;
+  const std::string forwarded_for = ForwardedFor(req);
+  std::string_view xff = forwarded_for;
   // Walk X-Forwarded-For from the right: the first hop we do not trust is the client.
   std::string candidate = peer;
   while (!xff.empty()) {
@@ -450,7 +452,7 @@ asio::awaitable<void> Server::Impl::Session(IoThread& t, std::shared_ptr<Connect
     auto started = Clock::now();
     req.peer_ip = peer;
     req.request_id = NewRequestId();
-    req.client_ip = trusted.empty() ? peer : ClientIp(peer, ForwardedFor(req));
+    req.client_ip = ClientIp(peer, req);
     bool keep_alive = parser.keep_alive();
     const unsigned version = parser.version();
 
