@@ -1,11 +1,44 @@
 #include "privacy/visitor_consent.h"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <utility>
 
 #include "core/random.h"
 #include "crypto/digest.h"
 
 namespace yz::privacy {
+
+namespace {
+
+Result<bool> OptionalBool(const boost::json::object& o, std::string_view name) {
+  const boost::json::value* v = o.if_contains(name);
+  if (!v || v->is_null()) return false;
+  if (!v->is_bool()) return InvalidArgument(std::string(name) + ": must be true or false");
+  return v->get_bool();
+}
+
+}  // namespace
+
+Result<ChoiceRequest> ParseChoiceBody(std::string_view body) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
+  if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
+  const boost::json::object& o = v.get_object();
+  ChoiceRequest out;
+  ASSIGN_OR_RETURN(out.choices.statistics, OptionalBool(o, "statistics"));
+  ASSIGN_OR_RETURN(out.choices.personalization, OptionalBool(o, "personalization"));
+  ASSIGN_OR_RETURN(out.choices.promotion, OptionalBool(o, "promotion"));
+  if (const boost::json::value* s = o.if_contains("source"); s && !s->is_null()) {
+    if (s->is_string() && s->get_string() == "banner") {
+      out.source = ConsentSource::kBanner;
+    } else if (!s->is_string() || s->get_string() != "settings") {
+      return InvalidArgument("source: must be \"banner\" or \"settings\"");
+    }
+  }
+  return out;
+}
 
 bool SignalOn(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);

@@ -82,6 +82,16 @@ std::string AnonymousSubject(std::string_view id);
 std::string EncodeChoices(const VisitorChoices& c);
 std::optional<VisitorChoices> DecodeChoices(std::string_view text);
 
+// A choice as POST /api/v1/consent sends it: {"statistics", "personalization",
+// "promotion": true|false (absent or null: false), "source": "banner"|"settings"
+// (absent or null: settings)}. InvalidArgument naming the field, fit for a client.
+// Here rather than in the handler so that tests and fuzz/consent_body.cc drive it.
+struct ChoiceRequest {
+  VisitorChoices choices;
+  ConsentSource source = ConsentSource::kSettings;
+};
+Result<ChoiceRequest> ParseChoiceBody(std::string_view body);
+
 // Writes choices to the ledger for one visitor.
 class VisitorConsent {
  public:

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/parse_query.hpp>
@@ -188,34 +187,6 @@ Response JsonOf(int status, const json::value& v) {
   return Response::Json(status, json::serialize(v));
 }
 
-Result<bool> OptionalBool(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  if (!v || v->is_null()) return false;
-  if (!v->is_bool()) return InvalidArgument(std::string(name) + ": must be true or false");
-  return v->get_bool();
-}
-
-Result<std::pair<VisitorChoices, privacy::ConsentSource>> ParseChoiceBody(const Request& req) {
-  boost::system::error_code ec;
-  json::value v = json::parse(req.body, ec);
-  if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
-  if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
-  const json::object& o = v.get_object();
-  VisitorChoices c;
-  ASSIGN_OR_RETURN(c.statistics, OptionalBool(o, "statistics"));
-  ASSIGN_OR_RETURN(c.personalization, OptionalBool(o, "personalization"));
-  ASSIGN_OR_RETURN(c.promotion, OptionalBool(o, "promotion"));
-  privacy::ConsentSource source = privacy::ConsentSource::kSettings;
-  if (const json::value* s = o.if_contains("source"); s && !s->is_null()) {
-    if (s->is_string() && s->get_string() == "banner") {
-      source = privacy::ConsentSource::kBanner;
-    } else if (!s->is_string() || s->get_string() != "settings") {
-      return InvalidArgument("source: must be \"banner\" or \"settings\"");
-    }
-  }
-  return std::pair{c, source};
-}
-
 Response PostConsent(App& app, Request& req) {
   if (req.body.size() > kMaxConsentBody) {
     return Response::Error(
@@ -224,7 +195,7 @@ Response PostConsent(App& app, Request& req) {
   }
   Visitor v = VisitorOf(app, req);
   if (Status s = csrf::CheckApi(req, v.cookie_authenticated); !s.ok()) return StatusResponse(s);
-  auto parsed = ParseChoiceBody(req);
+  auto parsed = privacy::ParseChoiceBody(req.body);
   if (!parsed.ok()) return StatusResponse(parsed.status());
   auto [asked, source] = *parsed;
   auto outcome = Choose(app, req, v, asked, source);

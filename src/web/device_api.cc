@@ -2,12 +2,12 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "collect/device_input.h"
 #include "collect/devices.h"
 #include "web/account_api.h"
 #include "web/csrf.h"
@@ -22,18 +22,14 @@ Response JsonOf(int status, const json::value& v) {
   return Response::Json(status, json::serialize(v));
 }
 
-// The JSON object body of a POST, after the size and CSRF checks.
-Result<json::object> ObjectBody(const Request& req) {
+// The size and CSRF checks every POST passes before its body is parsed
+// (collect/device_input.h).
+Status CheckPost(const Request& req) {
   if (req.body.size() > kMaxDeviceBody) {
     return ResourceExhausted("a device body is at most " + std::to_string(kMaxDeviceBody) +
                              " bytes");
   }
-  RETURN_IF_ERROR(csrf::CheckApi(req, /*cookie_authenticated=*/false));
-  boost::system::error_code ec;
-  json::value v = json::parse(req.body, ec);
-  if (ec) return InvalidArgument("the body is not valid JSON: " + ec.message());
-  if (!v.is_object()) return InvalidArgument("the body must be a JSON object");
-  return std::move(v.get_object());
+  return csrf::CheckApi(req, /*cookie_authenticated=*/false);
 }
 
 Response Failure(const Status& s) {
@@ -42,51 +38,9 @@ Response Failure(const Status& s) {
   return StatusResponse(s);
 }
 
-Result<std::string> RequiredString(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  if (!v || v->is_null()) return InvalidArgument(std::string(name) + ": is required");
-  if (!v->is_string()) return InvalidArgument(std::string(name) + ": must be a string");
-  return std::string(v->get_string());
-}
-
-Result<std::optional<std::string>> OptionalString(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  if (!v || v->is_null()) return std::optional<std::string>();
-  if (!v->is_string()) return InvalidArgument(std::string(name) + ": must be a string");
-  return std::optional<std::string>(std::string(v->get_string()));
-}
-
-Result<double> RequiredNumber(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  if (!v || v->is_null()) return InvalidArgument(std::string(name) + ": is required");
-  if (!v->is_number()) return InvalidArgument(std::string(name) + ": must be a number");
-  boost::system::error_code ec;
-  const double d = v->to_number<double>(ec);
-  if (ec) return InvalidArgument(std::string(name) + ": must be a number");
-  return d;
-}
-
-Result<collect::DeviceEvent> ParseEvent(const json::object& o) {
-  collect::DeviceEvent e;
-  ASSIGN_OR_RETURN(std::string type, RequiredString(o, "type"));
-  auto parsed = collect::ParseDeviceEventType(type);
-  if (!parsed) {
-    return InvalidArgument("type: must be install, activate, update or uninstall");
-  }
-  e.type = *parsed;
-  ASSIGN_OR_RETURN(e.os, RequiredString(o, "os"));
-  ASSIGN_OR_RETURN(e.os_version, RequiredString(o, "os_version"));
-  ASSIGN_OR_RETURN(e.app_version, RequiredString(o, "app_version"));
-  ASSIGN_OR_RETURN(e.hardware_model, RequiredString(o, "hardware_model"));
-  ASSIGN_OR_RETURN(e.imei, OptionalString(o, "imei"));
-  ASSIGN_OR_RETURN(e.mac, OptionalString(o, "mac"));
-  return e;
-}
-
 Response PostEvent(DeviceService& devices, Request& req) {
-  auto body = ObjectBody(req);
-  if (!body.ok()) return Failure(body.status());
-  auto event = ParseEvent(*body);
+  if (Status s = CheckPost(req); !s.ok()) return Failure(s);
+  auto event = collect::ParseDeviceEventBody(req.body);
   if (!event.ok()) return Failure(event.status());
   if (Status s = devices.RecordEvent(req.Param("install_id"), *event); !s.ok()) return Failure(s);
   return JsonOf(202, json::object{{"status", "accepted"}});
@@ -109,13 +63,10 @@ Response UpdateCheck(DeviceService& devices, Request& req) {
 }
 
 Response PostLocation(DeviceService& devices, Request& req) {
-  auto body = ObjectBody(req);
-  if (!body.ok()) return Failure(body.status());
-  auto lat = RequiredNumber(*body, "lat");
-  if (!lat.ok()) return Failure(lat.status());
-  auto lon = RequiredNumber(*body, "lon");
-  if (!lon.ok()) return Failure(lon.status());
-  Status s = devices.RecordLocation(req.Param("install_id"), *lat, *lon);
+  if (Status s = CheckPost(req); !s.ok()) return Failure(s);
+  auto point = collect::ParseLocationBody(req.body);
+  if (!point.ok()) return Failure(point.status());
+  Status s = devices.RecordLocation(req.Param("install_id"), point->lat, point->lon);
   if (s.code() == Code::kPermissionDenied) {
     return Response::Error(403, "consent_required", s.message());
   }
@@ -124,13 +75,10 @@ Response PostLocation(DeviceService& devices, Request& req) {
 }
 
 Response PostConsent(DeviceService& devices, Request& req) {
-  auto body = ObjectBody(req);
-  if (!body.ok()) return Failure(body.status());
-  const json::value* v = body->if_contains("location");
-  if (!v || !v->is_bool()) {
-    return Response::Error(400, "invalid_argument", "location: must be true or false");
-  }
-  const bool given = v->get_bool();
+  if (Status s = CheckPost(req); !s.ok()) return Failure(s);
+  auto consent = collect::ParseLocationConsentBody(req.body);
+  if (!consent.ok()) return Failure(consent.status());
+  const bool given = *consent;
   if (Status s = devices.SetLocationConsent(req.Param("install_id"), given); !s.ok()) {
     return Failure(s);
   }

@@ -31,6 +31,31 @@ TEST(VisitorChoicesTest, DntRefusesPersonalizationAndPromotion) {
   EXPECT_EQ(e.refused, std::vector<std::string>{"personalization"});
 }
 
+// C2.3: the body of POST /api/v1/consent: absent and null mean "not chosen", and
+// the source defaults to the settings page.
+TEST(ChoiceBodyTest, ReadsChoicesAndSource) {
+  auto all = ParseChoiceBody(
+      R"({"statistics":true,"personalization":true,"promotion":true,"source":"banner"})");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->choices, kAll);
+  EXPECT_EQ(all->source, ConsentSource::kBanner);
+  auto none = ParseChoiceBody(R"({"statistics":null})");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(none->choices, VisitorChoices{});
+  EXPECT_EQ(none->source, ConsentSource::kSettings);
+}
+
+// Bad input is refused with a message naming the field (a 400 for the client).
+TEST(ChoiceBodyTest, RefusesWhatIsNotAChoice) {
+  for (const char* body : {"", "[]", "{", R"({"statistics":"yes"})", R"({"promotion":1})",
+                           R"({"source":"guardian"})", R"({"source":true})"}) {
+    auto parsed = ParseChoiceBody(body);
+    EXPECT_EQ(parsed.status().code(), Code::kInvalidArgument) << body;
+  }
+  EXPECT_NE(ParseChoiceBody(R"({"source":"x"})").status().message().find("source"),
+            std::string::npos);
+}
+
 // C2.3: without a signal the visitor's choice stands as made.
 TEST(VisitorChoicesTest, NoSignalKeepsTheChoice) {
   EffectiveChoices e = ApplySignals(kAll, PrivacySignals{});
