@@ -59,12 +59,10 @@
 #include <thread>
 #include <vector>
 
-#include "accounts/accounts.h"
-#include "accounts/notifier.h"
 #include "cli/commands.h"
 #include "cli/privacy_setup.h"
+#include "cli/server_routes.h"
 #include "collect/combined_log.h"
-#include "collect/devices.h"
 #include "collect/log_imports.h"
 #include "collect/pipeline.h"
 #include "collect/protector.h"
@@ -72,11 +70,8 @@
 #include "core/config.h"
 #include "core/random.h"
 #include "crypto/pseudonymizer.h"
-#include "crypto/secret_key.h"
-#include "privacy/notice_versions.h"
 #include "store/database.h"
 #include "store/migrations.h"
-#include "web/metrics.h"
 #include "web/router.h"
 #include "web/routes.h"
 
@@ -240,51 +235,6 @@ class Progress {
   std::uint64_t next_seq_ = 0;
   std::uint64_t reported_ = 0;
   bool shown_ = false;
-};
-
-// The route table `serve` builds (web::BuildRoutes), for naming the parts of an
-// imported path exactly as the server names a live request's. Only Router::Find is
-// used: no handler ever runs, so the services the table is built over are inert
-// stand-ins (no notifier, a random install-id key), wired as `serve` wires them so
-// that every feature's routes are in the table. Built once per run (the account
-// service's constructor hashes one dummy password, a few tens of milliseconds).
-class ServerRoutes {
- public:
-  ServerRoutes(store::Database& db, PrivacyStack& privacy, collect::Protector& protector,
-               collect::Pipeline& pipeline)
-      : notices_(db, UnixNow),
-        accounts_(db, *privacy.gate, *privacy.consents, notifier_, {}, UnixNow),
-        devices_(db, *privacy.gate, *privacy.consents, *privacy.inventory,
-                 crypto::SecretKey::Random(), std::to_string(privacy.notice_version), UnixNow),
-        app_{db,
-             metrics_,
-             notices_,
-             *privacy.gate,
-             *privacy.consents,
-             accounts_,
-             std::to_string(privacy.notice_version),
-             &devices_,
-             &protector,
-             &pipeline},
-        router_(web::BuildRoutes(app_)) {}
-
-  const web::Router& router() const { return router_; }
-
- private:
-  class NoNotifier final : public accounts::Notifier {
-   public:
-    Status Send(const accounts::Message&) override {
-      return Unavailable("import-log sends no messages");
-    }
-  };
-
-  NoNotifier notifier_;
-  web::Metrics metrics_;
-  privacy::NoticeVersions notices_;
-  accounts::AccountService accounts_;
-  collect::DeviceService devices_;
-  web::App app_;
-  const web::Router router_;  // read-only: shared by the workers
 };
 
 // Parses and protects the lines of chunks until the queue is drained.
