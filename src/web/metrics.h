@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -47,9 +48,25 @@ class Metrics {
     std::function<double()> read;
   };
 
+  // Orders (route, method, status) keys as string_views, so that a lookup by views
+  // compares like with like (std::less<> would compare a tuple of strings with a
+  // tuple of views, which clang 14 refuses with libstdc++ 12).
+  struct RequestKeyLess {
+    using is_transparent = void;
+    using View = std::tuple<std::string_view, std::string_view, int>;
+    static View AsView(const View& v) { return v; }
+    static View AsView(const std::tuple<std::string, std::string, int>& k) {
+      return {std::get<0>(k), std::get<1>(k), std::get<2>(k)};
+    }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return AsView(a) < AsView(b);
+    }
+  };
+
   mutable std::mutex mu_;  // guards the three containers below
   // Transparent comparators: lookups by string_view allocate only on a new series.
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> requests_;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t, RequestKeyLess> requests_;
   std::map<std::string, Histogram, std::less<>> durations_;
   std::vector<Gauge> gauges_;
   std::atomic<std::int64_t> open_connections_{0};
