@@ -17,6 +17,9 @@ using namespace std::chrono_literals;
 TEST(ShutdownTest, SigtermUnderLoadExitsZeroWithinFiveSecondsAndNoResponseIsTruncated) {
   ServerProcess s;
   ASSERT_TRUE(s.started()) << s.output();
+  // Started means listening; the user-agent rules still load beside the server, and
+  // exit waits for them (a quarter of a second, several under the sanitizers).
+  ASSERT_TRUE(s.WaitReady()) << s.output();
   std::atomic<bool> stop{false};
   std::atomic<int> complete{0}, truncated{0};
   std::vector<std::thread> clients;
@@ -51,6 +54,7 @@ TEST(ShutdownTest, SigtermUnderLoadExitsZeroWithinFiveSecondsAndNoResponseIsTrun
 TEST(ShutdownTest, SigintWhileIdleExitsZero) {
   ServerProcess s;
   ASSERT_TRUE(s.started());
+  ASSERT_TRUE(s.WaitReady()) << s.output();  // idle: done starting, rules loaded
   HttpClient idle(s.port());  // an idle keep-alive connection must not hold shutdown up
   ASSERT_TRUE(idle.Request("GET", "/healthz"));
   s.Signal(SIGINT);
