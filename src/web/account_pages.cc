@@ -17,6 +17,7 @@
 #include "web/csrf.h"
 #include "web/i18n.h"
 #include "web/pages.h"
+#include "web/redirect_target.h"
 
 namespace yz::web {
 namespace {
@@ -53,14 +54,10 @@ Response Redirect(std::string location) {
   return Response::Text(303, "", "text/plain; charset=utf-8").With("Location", std::move(location));
 }
 
-// A local path to return to after login; anything else becomes /account.
+// A page of this site to return to after login (redirect_target.h); anything
+// that would leave the site becomes /account.
 std::string SafeNext(std::string_view next) {
-  if (next.empty() || next.front() != '/' || next.starts_with("//") ||
-      next.find('\\') != std::string_view::npos || next.find("://") != std::string_view::npos ||
-      next.find_first_of("\r\n") != std::string_view::npos) {
-    return "/account";
-  }
-  return std::string(next);
+  return SafeRedirectTarget(next).value_or("/account");
 }
 
 std::string UrlEncode(std::string_view s) {
