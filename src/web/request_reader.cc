@@ -242,7 +242,7 @@ void RequestReader::Step(std::string_view rest, std::size_t& used) {
       if (p.chunk_size_ == 0) {
         return Refuse(431, "header_too_large", "request trailer fields are too large");
       }
-      return Refuse(400, "bad_request", "chunk extensions are too long");
+      return Refuse(400, "bad_request", "chunk extensions or zero padding are too long");
     }
   }
   if (ec == http::error::need_more) return;
