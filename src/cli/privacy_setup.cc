@@ -1,10 +1,13 @@
 #include "cli/privacy_setup.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "core/private_files.h"
 #include "privacy/notice_versions.h"
 
 namespace yz::cli {
@@ -35,6 +38,12 @@ Result<std::unique_ptr<PrivacyStack>> OpenPrivacyStack(const Config& config, sto
   stack->gate = std::make_unique<privacy::Gate>(db, *stack->keys.keystore, *stack->keys.blind,
                                                 *stack->inventory, *stack->consents, now);
   return stack;
+}
+
+void WarnIfDataDirOpen(const Config& config) {
+  for (const std::string& dir : {config.data_dir, config.KeyDir()}) {
+    if (auto warning = OpenFolderWarning(dir)) spdlog::warn("{}", *warning);
+  }
 }
 
 }  // namespace yz::cli

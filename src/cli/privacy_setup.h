@@ -38,4 +38,9 @@ std::int64_t UnixNow();
 Result<std::unique_ptr<PrivacyStack>> OpenPrivacyStack(const Config& config, store::Database& db,
                                                        std::function<std::int64_t()> now);
 
+// Logs a warning for the data directory and the key directory of `config` if they
+// exist and group or others may open them (issue 15, defect 8). Call before
+// anything creates them: yzcloud creates its folders 0700.
+void WarnIfDataDirOpen(const Config& config);
+
 }  // namespace yz::cli

@@ -44,6 +44,8 @@ int Serve(const ConfigFlags& flags) {
               << config.collect_sync << "\"\n";
     return 2;
   }
+  // Before anything below creates a folder (those are made 0700).
+  WarnIfDataDirOpen(config);
   auto db = store::Open(config.DatabaseUrl(), static_cast<int>(config.db_pool));
   if (!db.ok()) {
     spdlog::critical("cannot open database: {}", db.status().message());

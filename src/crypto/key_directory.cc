@@ -1,26 +1,16 @@
 #include "crypto/key_directory.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
 #include <string>
 #include <system_error>
+
+#include "core/private_files.h"
 
 namespace yz::crypto {
 
 Result<KeyDirectory> KeyDirectory::Open(std::filesystem::path dir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(dir, ec)) {
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return Unavailable("cannot create key directory " + dir.string() + ": " + ec.message());
-    // Exactly 0700 whatever the umask: nobody else may even list the key files.
-    if (::chmod(dir.c_str(), 0700) != 0) {
-      return Unavailable("cannot set mode 0700 on " + dir.string() + ": " + std::strerror(errno));
-    }
-  } else if (!std::filesystem::is_directory(dir, ec)) {
-    return FailedPrecondition("key directory " + dir.string() + " is not a directory");
-  }
+  // Exactly 0700 whatever the umask, parents included (the data directory is
+  // usually the parent): nobody else may even list the key files.
+  RETURN_IF_ERROR(CreatePrivateDirectories(dir));
   return KeyDirectory(std::move(dir));
 }
 

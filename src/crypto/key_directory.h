@@ -23,7 +23,8 @@ namespace yz::crypto {
 
 class KeyDirectory {
  public:
-  // Creates `dir` (mode 0700) if missing. Unavailable if it cannot be created.
+  // Creates `dir` and its missing parents (mode 0700) if missing. Unavailable if it
+  // cannot be created; FailedPrecondition if it is not a folder.
   static Result<KeyDirectory> Open(std::filesystem::path dir);
 
   // The master key of `version`; with `create`, made on first use. NotFound if
