@@ -20,7 +20,12 @@ std::int64_t UnixNow() {
 
 Result<std::unique_ptr<PrivacyStack>> OpenPrivacyStack(const Config& config, store::Database& db,
                                                        std::function<std::int64_t()> now) {
-  ASSIGN_OR_RETURN(privacy::Keys keys, privacy::OpenKeys(config));
+  ASSIGN_OR_RETURN(privacy::Keys keys, privacy::OpenKeys(config, db));
+  return OpenPrivacyStack(std::move(keys), db, std::move(now));
+}
+
+Result<std::unique_ptr<PrivacyStack>> OpenPrivacyStack(privacy::Keys keys, store::Database& db,
+                                                       std::function<std::int64_t()> now) {
   privacy::NoticeVersions notices(db, now);
   ASSIGN_OR_RETURN(std::optional<privacy::NoticeVersion> latest, notices.Latest());
   if (!latest) {

@@ -1,6 +1,11 @@
 #include "crypto/key_directory.h"
 
+#include <sodium.h>
+
+#include <array>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "core/private_files.h"
@@ -27,8 +32,28 @@ Keystore::MasterLoader KeyDirectory::Loader() const {
   return [dir = *this](int version, bool create) { return dir.Master(version, create); };
 }
 
-Result<SecretKey> KeyDirectory::BlindRoot() const {
-  return LoadOrCreateKeyFile(dir_ / "blind.key");
+Result<SecretKey> KeyDirectory::BlindRoot() const { return Blind(/*create=*/true); }
+
+Result<SecretKey> KeyDirectory::Blind(bool create) const {
+  return create ? LoadOrCreateKeyFile(BlindPath()) : LoadKeyFile(BlindPath());
+}
+
+std::filesystem::path KeyDirectory::BlindPath() const { return dir_ / "blind.key"; }
+
+std::string KeyFingerprint(const SecretKey& key) {
+  // A keyed BLAKE2b of a constant under the key: a PRF output, so it reveals
+  // nothing about the key, yet two different keys give different fingerprints.
+  static constexpr std::string_view kLabel = "yzcloud key fingerprint v1";
+  std::array<std::uint8_t, 16> out{};
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(kLabel.data()),
+                     kLabel.size(), key.data(), key.size());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (std::uint8_t b : out) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  return hex;
 }
 
 Status KeyDirectory::RemoveMastersBelow(int version) const {
