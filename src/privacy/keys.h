@@ -34,8 +34,8 @@ struct Keys {
   std::unique_ptr<crypto::BlindIndexer> blind;
 };
 
-// Opens the keys of `config` for the data database `data` (migrated; it must
-// outlive nothing here, it is used only during the call). FailedPrecondition (or
+// Opens the keys of `config` for the data database `data` (migrated; used only
+// during the call, to read and record fingerprints). FailedPrecondition (or
 // NotFound, PermissionDenied) with an operator's message when a key file or the
 // keystore is missing or not the one recorded; the store's error otherwise.
 Result<Keys> OpenKeys(const Config& config, store::Database& data);

@@ -91,6 +91,17 @@ class KeyFilesTest : public ::testing::TestWithParam<store::Backend> {
 
   fs::path keys() const { return fs::path(dir_) / "keys"; }
 
+  // Runs `sql` on the data database (the server is stopped); its rows into `rows`.
+  void Sql(const std::string& sql, store::Rows* rows = nullptr) const {
+    auto db = store::Open(pg_.empty() ? dir_ + "/yzcloud.db" : pg_, 1);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto conn = (*db)->Acquire();
+    ASSERT_TRUE(conn.ok());
+    auto result = (*conn)->Query(sql);
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    if (rows) *rows = std::move(result).value();
+  }
+
   std::string dir_;
   std::string pg_;
   std::vector<std::string> args_;
@@ -133,6 +144,31 @@ TEST_P(KeyFilesTest, AMissingBlindKeyIsNotRecreated) {  // C4.1, PIPL 51; issue 
   }
   fs::permissions(keys() / "blind.key", fs::perms::owner_read | fs::perms::owner_write);
   ASSERT_NO_FATAL_FAILURE(ExpectServeWorks());
+}
+
+TEST_P(KeyFilesTest, DataFromBeforeFingerprintsIsGuardedToo) {  // C4.1; issue 15 defect 5
+  // A directory written by an older yzcloud holds data but no fingerprints: its
+  // keys must exist all the same, and are recorded at the next start.
+  ASSERT_NO_FATAL_FAILURE(Populate());
+  const std::string forget = "DELETE FROM settings WHERE key LIKE 'key_fingerprint:%'";
+  ASSERT_NO_FATAL_FAILURE(Sql(forget));
+  const std::string saved = Read(keys() / "blind.key");
+  fs::remove(keys() / "blind.key");
+  ASSERT_NO_FATAL_FAILURE(ExpectServeRefuses("blind.key"));
+  EXPECT_FALSE(fs::exists(keys() / "blind.key"));
+  {
+    std::ofstream out(keys() / "blind.key", std::ios::binary);
+    out << saved;
+  }
+  fs::permissions(keys() / "blind.key", fs::perms::owner_read | fs::perms::owner_write);
+  ASSERT_NO_FATAL_FAILURE(ExpectServeWorks());
+  store::Rows recorded;
+  ASSERT_NO_FATAL_FAILURE(
+      Sql("SELECT key FROM settings WHERE key LIKE 'key_fingerprint:%' ORDER BY key", &recorded));
+  ASSERT_EQ(recorded.size(), 3u);
+  EXPECT_EQ(recorded[0].Text(0), "key_fingerprint:blind.key");
+  EXPECT_EQ(recorded[1].Text(0), "key_fingerprint:keystore");
+  EXPECT_EQ(recorded[2].Text(0), "key_fingerprint:master-1.key");
 }
 
 TEST_P(KeyFilesTest, AnotherBlindKeyIsRefused) {  // C4.1; issue 15 defect 5
