@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "accounts/client_info.h"
+#include "accounts/login_change.h"
 #include "accounts/password_policy.h"
 #include "core/random.h"
 #include "core/utf8.h"
@@ -121,6 +122,11 @@ store::Blob HashBlob(std::string_view token) {
 
 bool English(std::string_view lang) { return lang.starts_with("en"); }
 
+// Codes sent to a previous login (login_change.h) are a purpose of their own.
+std::string CodePurpose(std::string_view purpose, std::string_view previous) {
+  return previous.empty() ? std::string(purpose) : std::string(purpose) + "_previous";
+}
+
 std::string CodeHash(std::string_view code, std::string_view context) {
   std::string text(code);
   if (!context.empty()) text.append("\n").append(context);
@@ -139,6 +145,7 @@ struct AccountService::Impl {
   Throttle per_login;
   Throttle per_ip;
   std::string dummy_hash;  // verified against for unknown logins, so both take as long
+  LoginChanges login_changes;
 
   struct Row {
     std::string id;
@@ -159,7 +166,13 @@ struct AccountService::Impl {
         settings(std::move(settings)),
         now(now),
         per_login(kLoginFailuresPerAccount, kThrottleWindow, now),
-        per_ip(kLoginFailuresPerIp, kThrottleWindow, now) {
+        per_ip(kLoginFailuresPerIp, kThrottleWindow, now),
+        login_changes(db, gate, notifier, this->settings, now,
+                      {[this](std::string_view account) { return RevokeAll(account); },
+                       [this](std::string_view account, std::string_view field,
+                              std::string_view old_v, std::string_view new_v) {
+                         return AppendHistory(account, field, old_v, new_v);
+                       }}) {
     auto hash = crypto::HashPassword(RandomHex(16));
     dummy_hash = hash.ok() ? *hash : std::string();
   }
@@ -193,6 +206,45 @@ struct AccountService::Impl {
   Result<std::optional<std::string>> Find(std::string_view login) {
     ASSIGN_OR_RETURN(std::string canonical, CanonicalLogin(login));
     return gate.FindSubject(LoginField(login), canonical);
+  }
+
+  // The account `login` names for recovery: its current login, or a previous login
+  // still inside its revert window (login_change.h), set in `previous`.
+  struct Owner {
+    std::string account;
+    std::string previous;  // the previous login the codes go to; empty for the current one
+  };
+  Result<std::optional<Owner>> FindOwner(std::string_view login) {
+    ASSIGN_OR_RETURN(std::string canonical, CanonicalLogin(login));
+    ASSIGN_OR_RETURN(auto current, gate.FindSubject(LoginField(canonical), canonical));
+    ASSIGN_OR_RETURN(auto before, login_changes.FindByPrevious(canonical));  // looked up always
+    if (current) return std::optional<Owner>(Owner{*current, ""});
+    if (before) return std::optional<Owner>(Owner{*before, canonical});
+    return std::optional<Owner>();
+  }
+
+  // The password once more, before a change a stolen session must not make alone
+  // (issue 15 defect 6). A wrong one is a failed login for the throttles.
+  Status Reauthenticate(const Row& row, std::string_view password, const Client& client,
+                        std::int64_t* retry_after) {
+    ASSIGN_OR_RETURN(std::string login, LoginOf(row));
+    const std::string login_key = "login:" + login;
+    const std::string ip_key = "ip:" + client.ip;
+    const std::int64_t wait = std::max(per_login.RetryAfter(login_key).value_or(0),
+                                       per_ip.RetryAfter(ip_key).value_or(0));
+    if (wait > 0) {
+      if (retry_after) *retry_after = wait;
+      return ResourceExhausted("too many wrong passwords; try again in " + std::to_string(wait) +
+                               " seconds");
+    }
+    ASSIGN_OR_RETURN(std::string hash, Read(row.id, kPasswordField, Purpose::kSecurity));
+    if (!crypto::VerifyPassword(hash, password)) {
+      per_login.Failure(login_key);
+      per_ip.Failure(ip_key);
+      (void)RecordLogin(row.id, client, false);
+      return Unauthenticated("password: wrong password");
+    }
+    return Status::Ok();
   }
 
   Status SetState(std::string_view id, AccountState state) {
@@ -286,9 +338,15 @@ struct AccountService::Impl {
     return Status::Ok();
   }
 
-  Status SendCode(const Row& row, std::string_view purpose, const Client& client) {
-    ASSIGN_OR_RETURN(std::string login, LoginOf(row));
-    ASSIGN_OR_RETURN(std::string code, IssueCode(row.id, purpose));
+  // `previous`: the code goes to that previous login (FindOwner), bound to it, and
+  // kept apart from codes sent to the current login, which cannot replace it.
+  Status SendCode(const Row& row, std::string_view purpose, const Client& client,
+                  std::string_view previous = {}) {
+    std::string login(previous);
+    if (previous.empty()) {
+      ASSIGN_OR_RETURN(login, LoginOf(row));
+    }
+    ASSIGN_OR_RETURN(std::string code, IssueCode(row.id, CodePurpose(purpose, previous), previous));
     const bool en = English(client.lang);
     std::string subject, body;
     if (purpose == "verify") {
@@ -469,8 +527,9 @@ Result<Registered> AccountService::Register(const Registration& r, const Client&
   }
   const std::vector<std::string> personal = {login, name};
   RETURN_IF_ERROR(CheckNewPassword(r.password, personal));
-  ASSIGN_OR_RETURN(auto existing, m.gate.FindSubject(LoginField(login), login));
-  if (existing) return AlreadyExists("login: this phone number or e-mail is already registered");
+  // A login changed away within 7 days stays its old account's (login_change.h).
+  ASSIGN_OR_RETURN(bool taken, m.login_changes.Taken(login));
+  if (taken) return AlreadyExists("login: this phone number or e-mail is already registered");
   ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(r.password));
 
   const std::string id = NewId("acct_");
@@ -786,14 +845,17 @@ Result<std::vector<ProfileChange>> AccountService::ProfileHistory(std::string_vi
 }
 
 Status AccountService::RequestLoginChange(std::string_view account_id, std::string_view new_login,
-                                          const Client& client) {
+                                          std::string_view password, const Client& client,
+                                          std::int64_t* retry_after) {
   Impl& m = *impl_;
   ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(account_id));
+  RETURN_IF_ERROR(m.Reauthenticate(row, password, client, retry_after));
   ASSIGN_OR_RETURN(std::string login, CanonicalLogin(Trim(new_login)));
   ASSIGN_OR_RETURN(std::string current, m.LoginOf(row));
   if (login == current) return InvalidArgument("login: this is already your login");
-  ASSIGN_OR_RETURN(auto owner, m.gate.FindSubject(LoginField(login), login));
-  if (owner) return AlreadyExists("login: this phone number or e-mail is already registered");
+  RETURN_IF_ERROR(m.login_changes.CheckNoOpenWindow(row.id));
+  ASSIGN_OR_RETURN(bool taken, m.login_changes.Taken(login));
+  if (taken) return AlreadyExists("login: this phone number or e-mail is already registered");
   return m.SendLoginChangeCode(row, login, client);
 }
 
@@ -804,25 +866,15 @@ Status AccountService::ConfirmLoginChange(std::string_view account_id, std::stri
   ASSIGN_OR_RETURN(std::string login, CanonicalLogin(Trim(new_login)));
   RETURN_IF_ERROR(m.CheckCode(row.id, "change_login", code, login));
   ASSIGN_OR_RETURN(std::string old, m.LoginOf(row));
-  const std::string_view old_field = row.login_kind == "email" ? kEmailField : kPhoneField;
-  // The unique index refuses a login another account took meanwhile.
-  RETURN_IF_ERROR(m.gate.Write(row.id, LoginField(login), login));
-  if (LoginField(login) != old_field) RETURN_IF_ERROR(m.gate.Remove(row.id, old_field));
-  {
-    ASSIGN_OR_RETURN(auto conn, m.db.Acquire());
-    const store::Value p[] = {std::string(IsEmail(login) ? "email" : "phone"), m.now(), row.id};
-    RETURN_IF_ERROR(
-        conn->Exec("UPDATE accounts SET login_kind = $1, updated_at = $2 WHERE id = $3", p)
-            .status());
-  }
-  RETURN_IF_ERROR(m.AppendHistory(row.id, "login", old, login));
-  // The old address hears of it, in case it was not the holder who asked.
-  (void)m.Send(row.id, old, "永州工业云账号安全通知 / Account security notice",
-               "您的登录手机号或邮箱已更改。如非本人操作，请立即报告账号被他人使用。\n"
-               "Your login phone number or e-mail was changed. If this was not you, report "
-               "misuse of your account now.",
-               "");
-  return Status::Ok();
+  return m.login_changes.Apply(row.id, old, login);
+}
+
+Result<LoginRevert> AccountService::GetLoginRevert(std::string_view token) {
+  return impl_->login_changes.Describe(token);
+}
+
+Status AccountService::RevertLoginChange(std::string_view token) {
+  return impl_->login_changes.RevertWithToken(token);
 }
 
 Status AccountService::ChangePassword(std::string_view account_id, std::string_view current,
@@ -844,23 +896,27 @@ Status AccountService::ChangePassword(std::string_view account_id, std::string_v
 
 Status AccountService::RequestPasswordReset(std::string_view login, const Client& client) {
   Impl& m = *impl_;
-  ASSIGN_OR_RETURN(auto id, m.Find(login));
-  if (!id) return Status::Ok();  // the same answer: no enumeration
-  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(*id));
-  return m.SendCode(row, "reset", client);
+  ASSIGN_OR_RETURN(auto owner, m.FindOwner(login));
+  if (!owner) return Status::Ok();  // the same answer: no enumeration
+  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(owner->account));
+  return m.SendCode(row, "reset", client, owner->previous);
 }
 
 Status AccountService::ResetPassword(std::string_view login, std::string_view code,
                                      std::string_view next) {
   Impl& m = *impl_;
-  ASSIGN_OR_RETURN(auto id, m.Find(login));
-  if (!id) return InvalidArgument(std::string(kWrongCode));
-  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(*id));
+  ASSIGN_OR_RETURN(auto owner, m.FindOwner(login));
+  if (!owner) return InvalidArgument(std::string(kWrongCode));
+  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(owner->account));
   ASSIGN_OR_RETURN(std::string current_login, m.LoginOf(row));
   ASSIGN_OR_RETURN(std::string name, m.Read(row.id, kNameField, Purpose::kService));
-  const std::vector<std::string> personal = {current_login, name};
+  std::vector<std::string> personal = {current_login, name};
+  if (!owner->previous.empty()) personal.push_back(owner->previous);
   RETURN_IF_ERROR(CheckNewPassword(next, personal));  // before the code is spent
-  RETURN_IF_ERROR(m.CheckCode(row.id, "reset", code));
+  RETURN_IF_ERROR(
+      m.CheckCode(row.id, CodePurpose("reset", owner->previous), code, owner->previous));
+  // Proven by the previous login: the change it did not make is undone first.
+  if (!owner->previous.empty()) RETURN_IF_ERROR(m.login_changes.Revert(row.id));
   ASSIGN_OR_RETURN(std::string fresh, crypto::HashPassword(next));
   RETURN_IF_ERROR(m.gate.Write(row.id, kPasswordField, fresh));
   {
@@ -963,20 +1019,26 @@ Result<std::string> AccountService::ReportMisuse(std::string_view account_id,
 
 Status AccountService::RequestMisuseCode(std::string_view login, const Client& client) {
   Impl& m = *impl_;
-  ASSIGN_OR_RETURN(auto id, m.Find(login));
-  if (!id) return Status::Ok();  // no enumeration
-  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(*id));
-  return m.SendCode(row, "misuse", client);
+  ASSIGN_OR_RETURN(auto owner, m.FindOwner(login));
+  if (!owner) return Status::Ok();  // no enumeration
+  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(owner->account));
+  return m.SendCode(row, "misuse", client, owner->previous);
 }
 
 Result<std::string> AccountService::ReportMisuseWithCode(std::string_view login,
                                                          std::string_view code,
                                                          std::string_view note) {
   Impl& m = *impl_;
-  ASSIGN_OR_RETURN(auto id, m.Find(login));
-  if (!id) return InvalidArgument(std::string(kWrongCode));
-  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(*id));
-  RETURN_IF_ERROR(m.CheckCode(row.id, "misuse", code));
+  ASSIGN_OR_RETURN(auto owner, m.FindOwner(login));
+  if (!owner) return InvalidArgument(std::string(kWrongCode));
+  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(owner->account));
+  RETURN_IF_ERROR(
+      m.CheckCode(row.id, CodePurpose("misuse", owner->previous), code, owner->previous));
+  if (!owner->previous.empty()) {
+    // Proven by the previous login: the change it did not make is undone first.
+    RETURN_IF_ERROR(m.login_changes.Revert(row.id));
+    ASSIGN_OR_RETURN(row, m.MustLoad(row.id));  // the login's kind may be back to the old one
+  }
   return m.Misuse(row, "code", note);
 }
 

@@ -55,6 +55,8 @@ struct Settings {
   std::int64_t code_ttl_seconds = 10 * 60;
   int code_max_attempts = 5;
   std::int64_t guardian_link_ttl_seconds = 7 * 24 * 3600;
+  // After a login change, how long the previous login can undo it (login_change.h).
+  std::int64_t login_revert_seconds = 7 * 24 * 3600;
   std::int64_t session_idle_seconds = 7 * 24 * 3600;
   std::int64_t session_max_seconds = 30 * 24 * 3600;
   std::string public_url = "http://127.0.0.1:8080";  // for links in messages
@@ -143,6 +145,12 @@ struct LoginEvent {
   bool succeeded = false;
 };
 
+// What the previous login's link to undo a login change is about (login_change.h).
+struct LoginRevert {
+  std::int64_t changed_at = 0;
+  std::int64_t expires_at = 0;  // the link works until then, once
+};
+
 // What a guardian sees when opening the consent link.
 struct GuardianRequest {
   std::string account_id;
@@ -196,19 +204,32 @@ class AccountService {
   Status UpdateProfile(std::string_view account_id, const ProfileUpdate& update);
   Result<std::vector<ProfileChange>> ProfileHistory(std::string_view account_id);
   // C1.2: a new phone number or e-mail replaces the login once proven. The request
-  // sends a code to the new login (AlreadyExists if another account has it); the
+  // needs the password again (issue 15 defect 6: a session alone is not enough):
+  // a wrong one is Unauthenticated and counts as a failed login, throttled like
+  // Login (ResourceExhausted with `*retry_after`). It sends a code to the new login
+  // (AlreadyExists if another account has it or holds it as its previous login;
+  // FailedPrecondition while the last change can still be undone). The
   // confirmation must name the same login, since the code is bound to it. The old
-  // login is told, and the change joins the history.
+  // login then gets a link that undoes the change for 7 days (login_change.h), and
+  // the change joins the history.
   Status RequestLoginChange(std::string_view account_id, std::string_view new_login,
-                            const Client& client);
+                            std::string_view password, const Client& client,
+                            std::int64_t* retry_after = nullptr);
   Status ConfirmLoginChange(std::string_view account_id, std::string_view new_login,
                             std::string_view code);
+  // The previous login's link (login_change.h): what it would undo, and undoing it
+  // (the old login back, every session revoked, a password reset required). NotFound
+  // for a token that is unknown, used or expired.
+  Result<LoginRevert> GetLoginRevert(std::string_view token);
+  Status RevertLoginChange(std::string_view token);
 
   // Unauthenticated if `current` is wrong; InvalidArgument if `next` fails the
   // password policy. Other sessions are revoked; the calling one stays.
   Status ChangePassword(std::string_view account_id, std::string_view current,
                         std::string_view next, std::string_view keep_session_token = {});
-  // Sends a reset code if the login exists; Ok either way (no enumeration).
+  // Sends a reset code if the login exists; Ok either way (no enumeration). Within
+  // 7 days of a login change the previous login also gets one, and resetting with
+  // it first undoes the change (login_change.h); the same holds for misuse codes.
   Status RequestPasswordReset(std::string_view login, const Client& client);
   // Sets the new password with the reset code, revokes every session, clears
   // must_reset_password. InvalidArgument for a wrong/expired code.

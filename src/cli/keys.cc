@@ -7,6 +7,8 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "store/database.h"
+#include "store/migrations.h"
 
 namespace yz::cli {
 namespace {
@@ -16,10 +18,20 @@ int Fail(std::string_view what, const Status& s) {
   return 1;
 }
 
+// The data database, migrated: its recorded key fingerprints decide whether the
+// keys may be created or must exist (privacy/keys.h).
+Result<std::unique_ptr<store::Database>> OpenData(const Config& config) {
+  ASSIGN_OR_RETURN(std::unique_ptr<store::Database> db, store::Open(config.DatabaseUrl(), 2));
+  RETURN_IF_ERROR(store::Migrate(*db));
+  return db;
+}
+
 int ShowStatus(const ConfigFlags& flags) {
   Config config;
   if (!flags.Load(config)) return 2;
-  auto keys = privacy::OpenKeys(config);
+  auto data = OpenData(config);
+  if (!data.ok()) return Fail("status", data.status());
+  auto keys = privacy::OpenKeys(config, **data);
   if (!keys.ok()) return Fail("status", keys.status());
   auto counts = keys->keystore->KeysByVersion();
   if (!counts.ok()) return Fail("status", counts.status());
@@ -34,12 +46,18 @@ int ShowStatus(const ConfigFlags& flags) {
 int Rotate(const ConfigFlags& flags) {
   Config config;
   if (!flags.Load(config)) return 2;
-  auto keys = privacy::OpenKeys(config);
+  auto data = OpenData(config);
+  if (!data.ok()) return Fail("rotate", data.status());
+  auto keys = privacy::OpenKeys(config, **data);
   if (!keys.ok()) return Fail("rotate", keys.status());
   const int from = keys->keystore->master_version();
   const int to = from + 1;
   auto next = keys->dir.Master(to, /*create=*/true);
   if (!next.ok()) return Fail("rotate", next.status());
+  // Recorded before anything is wrapped under it, so the data always knows its keys.
+  if (Status s = privacy::RecordMasterFingerprint(**data, to, *next); !s.ok()) {
+    return Fail("rotate", s);
+  }
   auto rewrapped = keys->keystore->Rotate(*next, to);
   if (!rewrapped.ok()) {
     std::cerr << "yzcloud keys rotate: " << rewrapped.status().message()
@@ -48,6 +66,7 @@ int Rotate(const ConfigFlags& flags) {
   }
   // The old masters open nothing any more; their files go last.
   if (Status s = keys->dir.RemoveMastersBelow(to); !s.ok()) return Fail("rotate", s);
+  if (Status s = privacy::ForgetMastersBelow(**data, to); !s.ok()) return Fail("rotate", s);
   std::cout << "rotated " << *rewrapped << " data key(s) from master version " << from << " to "
             << to << " (" << keys->dir.MasterPath(to).string() << ")\n";
   return 0;

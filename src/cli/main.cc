@@ -1,4 +1,6 @@
 // yzcloud: the command-line entry point. Subcommands live in their own files.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <iostream>
@@ -43,6 +45,11 @@ bool ConfigFlags::Load(Config& config) const {
 }  // namespace yz::cli
 
 int main(int argc, char** argv) {
+  // Everything yzcloud creates (databases and their -wal/-shm/-journal files, keys,
+  // the outbox, folders) holds personal data or keys: nobody else may read it,
+  // whatever umask the service manager or shell passed on (issue 15, defect 8).
+  // The files that matter are also created with exact modes where they are made.
+  ::umask(077);
   if (!yz::InitRandom()) {
     std::cerr << "yzcloud: cannot initialise libsodium\n";
     return 1;

@@ -1,10 +1,13 @@
 #include "cli/privacy_setup.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "core/private_files.h"
 #include "privacy/notice_versions.h"
 
 namespace yz::cli {
@@ -17,7 +20,12 @@ std::int64_t UnixNow() {
 
 Result<std::unique_ptr<PrivacyStack>> OpenPrivacyStack(const Config& config, store::Database& db,
                                                        std::function<std::int64_t()> now) {
-  ASSIGN_OR_RETURN(privacy::Keys keys, privacy::OpenKeys(config));
+  ASSIGN_OR_RETURN(privacy::Keys keys, privacy::OpenKeys(config, db));
+  return OpenPrivacyStack(std::move(keys), db, std::move(now));
+}
+
+Result<std::unique_ptr<PrivacyStack>> OpenPrivacyStack(privacy::Keys keys, store::Database& db,
+                                                       std::function<std::int64_t()> now) {
   privacy::NoticeVersions notices(db, now);
   ASSIGN_OR_RETURN(std::optional<privacy::NoticeVersion> latest, notices.Latest());
   if (!latest) {
@@ -35,6 +43,12 @@ Result<std::unique_ptr<PrivacyStack>> OpenPrivacyStack(const Config& config, sto
   stack->gate = std::make_unique<privacy::Gate>(db, *stack->keys.keystore, *stack->keys.blind,
                                                 *stack->inventory, *stack->consents, now);
   return stack;
+}
+
+void WarnIfDataDirOpen(const Config& config) {
+  for (const std::string& dir : {config.data_dir, config.KeyDir()}) {
+    if (auto warning = OpenFolderWarning(dir)) spdlog::warn("{}", *warning);
+  }
 }
 
 }  // namespace yz::cli

@@ -37,5 +37,14 @@ std::int64_t UnixNow();
 // store's or inventory's error otherwise. Never publishes anything itself.
 Result<std::unique_ptr<PrivacyStack>> OpenPrivacyStack(const Config& config, store::Database& db,
                                                        std::function<std::int64_t()> now);
+// The same over keys opened already (privacy::OpenKeys(config, db)), for a command
+// that checks the keys before it writes anything.
+Result<std::unique_ptr<PrivacyStack>> OpenPrivacyStack(privacy::Keys keys, store::Database& db,
+                                                       std::function<std::int64_t()> now);
+
+// Logs a warning for the data directory and the key directory of `config` if they
+// exist and group or others may open them (issue 15, defect 8). Call before
+// anything creates them: yzcloud creates its folders 0700.
+void WarnIfDataDirOpen(const Config& config);
 
 }  // namespace yz::cli

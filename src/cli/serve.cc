@@ -44,6 +44,8 @@ int Serve(const ConfigFlags& flags) {
               << config.collect_sync << "\"\n";
     return 2;
   }
+  // Before anything below creates a folder (those are made 0700).
+  WarnIfDataDirOpen(config);
   auto db = store::Open(config.DatabaseUrl(), static_cast<int>(config.db_pool));
   if (!db.ok()) {
     spdlog::critical("cannot open database: {}", db.status().message());
@@ -51,6 +53,13 @@ int Serve(const ConfigFlags& flags) {
   }
   if (Status s = store::Migrate(**db); !s.ok()) {
     spdlog::critical("migration failed: {}", s.message());
+    return 1;
+  }
+  // The keys before anything is written: over existing data, a missing or replaced
+  // key file or keystore stops the start instead of being made anew.
+  auto keys = privacy::OpenKeys(config, **db);
+  if (!keys.ok()) {
+    spdlog::critical("refusing to start: {}", keys.status().message());
     return 1;
   }
   web::Metrics metrics;
@@ -73,7 +82,7 @@ int Serve(const ConfigFlags& flags) {
   }
   // The keys, and the gate on the inventory of the published notice, so the system
   // never collects a field, or uses it for a purpose, that the public notice omits.
-  auto privacy = OpenPrivacyStack(config, **db, now);
+  auto privacy = OpenPrivacyStack(std::move(*keys), **db, now);
   if (!privacy.ok()) {
     spdlog::critical("cannot open the keys and the privacy gate: {}", privacy.status().message());
     return 1;
@@ -135,7 +144,7 @@ int Serve(const ConfigFlags& flags) {
   accounts::AccountService account_service(**db, gate, consents, **notifier, settings, now);
   // Devices (C2.2): install ids are known only by a keyed hash under a key derived
   // from the blind-index root.
-  auto blind_root = (*privacy)->keys.dir.BlindRoot();
+  auto blind_root = (*privacy)->keys.dir.Blind(/*create=*/false);  // OpenKeys made or checked it
   if (!blind_root.ok()) {
     spdlog::critical("cannot read the blind-index key: {}", blind_root.status().message());
     return 1;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include "core/status.h"
 #include "crypto/keyring.h"
@@ -23,7 +24,8 @@ namespace yz::crypto {
 
 class KeyDirectory {
  public:
-  // Creates `dir` (mode 0700) if missing. Unavailable if it cannot be created.
+  // Creates `dir` and its missing parents (mode 0700) if missing. Unavailable if it
+  // cannot be created; FailedPrecondition if it is not a folder.
   static Result<KeyDirectory> Open(std::filesystem::path dir);
 
   // The master key of `version`; with `create`, made on first use. NotFound if
@@ -32,15 +34,24 @@ class KeyDirectory {
   Keystore::MasterLoader Loader() const;
   // The blind-index root key, made on first use.
   Result<SecretKey> BlindRoot() const;
+  // The same; with `create` false, NotFound if blind.key does not exist (data
+  // indexed under a lost key must not get a new one silently).
+  Result<SecretKey> Blind(bool create) const;
   // Removes the files of master versions below `version` (retired by a rotation).
   Status RemoveMastersBelow(int version) const;
 
   const std::filesystem::path& path() const { return dir_; }
   std::filesystem::path MasterPath(int version) const;
+  std::filesystem::path BlindPath() const;
 
  private:
   explicit KeyDirectory(std::filesystem::path dir) : dir_(std::move(dir)) {}
   std::filesystem::path dir_;
 };
+
+// A one-way fingerprint of `key` (32 hex digits): what the data database records
+// to tell, at the next start, whether a key file is still the one its data was
+// written with. Never reveals the key; equal keys give equal fingerprints.
+std::string KeyFingerprint(const SecretKey& key);
 
 }  // namespace yz::crypto

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -138,6 +139,10 @@ CREATE TABLE IF NOT EXISTS master_keys (
   version   INTEGER PRIMARY KEY,
   key_check BLOB NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS keystore_info (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
 )sql";
 
 constexpr const char* kPostgresSchema = R"sql(
@@ -151,6 +156,10 @@ CREATE INDEX IF NOT EXISTS data_keys_by_master ON data_keys (master_version);
 CREATE TABLE IF NOT EXISTS master_keys (
   version   INTEGER PRIMARY KEY,
   key_check BYTEA NOT NULL
+);
+CREATE TABLE IF NOT EXISTS keystore_info (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
 );
 )sql";
 
@@ -174,6 +183,30 @@ Status LockMasterVersions(store::Connection& conn, bool exclusive) {
   auto locked = conn.Query(exclusive ? "SELECT pg_advisory_xact_lock(133449431639412)"
                                      : "SELECT pg_advisory_xact_lock_shared(133449431639412)");
   return locked.ok() ? Status::Ok() : locked.status();
+}
+
+// The keystore's identity: a random id made when its tables are first created (or,
+// for a keystore older than the id, when first opened after it). Concurrent
+// openers agree on the first one inserted.
+Result<std::string> KeystoreId(store::Connection& conn) {
+  std::array<std::uint8_t, 16> raw{};
+  randombytes_buf(raw.data(), raw.size());
+  std::string id;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (std::uint8_t b : raw) {
+    id += kHex[b >> 4];
+    id += kHex[b & 15];
+  }
+  const store::Value insert[] = {std::move(id)};
+  ASSIGN_OR_RETURN(std::int64_t inserted,
+                   conn.Exec("INSERT INTO keystore_info (name, value) VALUES ('id', $1) "
+                             "ON CONFLICT (name) DO NOTHING",
+                             insert));
+  (void)inserted;
+  ASSIGN_OR_RETURN(store::Rows rows,
+                   conn.Query("SELECT value FROM keystore_info WHERE name = 'id'"));
+  if (rows.empty()) return Internal("keystore: its id row vanished");
+  return rows[0].Text(0);
 }
 
 Status ValidateSubject(std::string_view subject) {
@@ -234,6 +267,7 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(store::Database& db, SecretKey 
   std::unique_ptr<Keystore> ks(new Keystore(db, cache_size));
   ASSIGN_OR_RETURN(store::PooledConnection conn, db.Acquire());
   RETURN_IF_ERROR(CreateTables(*conn));
+  ASSIGN_OR_RETURN(ks->id_, KeystoreId(*conn));
   RETURN_IF_ERROR(ks->RecordMaster(*conn, master, master_version));
   ks->current_version_ = master_version;
   ks->masters_.emplace(master_version, std::make_shared<const SecretKey>(std::move(master)));
@@ -335,6 +369,29 @@ Status Keystore::RefreshCurrent(store::Connection& conn) {
   ASSIGN_OR_RETURN(MasterPtr master, Master(conn, version));
   std::unique_lock lock(masters_mu_);
   if (version > current_version_) current_version_ = version;
+  return Status::Ok();
+}
+
+Result<std::vector<int>> Keystore::MasterVersions() {
+  ASSIGN_OR_RETURN(store::PooledConnection conn, db_.Acquire());
+  ASSIGN_OR_RETURN(store::Rows rows,
+                   conn->Query("SELECT version FROM master_keys ORDER BY version"));
+  std::vector<int> versions;
+  for (const store::Row& row : rows) versions.push_back(static_cast<int>(row.Int(0)));
+  return versions;
+}
+
+Status Keystore::CheckMaster(int version, const SecretKey& key) {
+  ASSIGN_OR_RETURN(store::PooledConnection conn, db_.Acquire());
+  const std::string v = std::to_string(version);
+  const store::Value by_version[] = {std::int64_t{version}};
+  ASSIGN_OR_RETURN(store::Rows rows,
+                   conn->Query("SELECT key_check FROM master_keys WHERE version = $1", by_version));
+  if (rows.empty()) return NotFound("keystore: master key version " + v + " is not recorded");
+  auto check = OpenString(key, rows[0].Bytes(0), Binding{"master_keys", "key_check", v});
+  if (!check.ok() || *check != kCheckPlaintext) {
+    return PermissionDenied("keystore: this is not the master key recorded as version " + v);
+  }
   return Status::Ok();
 }
 

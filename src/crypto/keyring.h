@@ -12,6 +12,10 @@
 //   data_keys(subject TEXT PRIMARY KEY, master_version INTEGER NOT NULL,
 //             wrapped BLOB NOT NULL, created_at INTEGER NOT NULL)
 //   master_keys(version INTEGER PRIMARY KEY, key_check BLOB NOT NULL)
+//   keystore_info(name TEXT PRIMARY KEY, value TEXT NOT NULL)
+// keystore_info's row 'id' is a random id made once per keystore: the data database
+// records it, so a keystore lost and recreated (or another one) is recognised as
+// not the one the data was written with (privacy/key_fingerprints.h).
 // key_check is a known constant sealed under that master version (binding
 // {"master_keys", "key_check", version}); opening the keystore with a wrong master
 // key for a version fails instead of silently minting unreadable data keys. (The
@@ -53,6 +57,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/status.h"
 #include "crypto/secret_key.h"
@@ -118,6 +123,14 @@ class Keystore {
   Result<std::int64_t> Rotate(const SecretKey& new_master, int new_version);
 
   int master_version() const;
+  // The keystore's random id (see keystore_info above); fixed for its lifetime.
+  const std::string& id() const { return id_; }
+  // Every master version the keystore records, oldest first (more than one only
+  // while a rotation is unfinished).
+  Result<std::vector<int>> MasterVersions();
+  // Ok if `key` is the master recorded as `version`; NotFound if no such version is
+  // recorded, PermissionDenied if it is another key.
+  Status CheckMaster(int version, const SecretKey& key);
   // How many data keys are wrapped under each master version (all under the
   // current one, unless a rotation is unfinished).
   Result<std::map<int, std::int64_t>> KeysByVersion();
@@ -141,6 +154,7 @@ class Keystore {
   void CachePut(const std::string& subject, const KeyRef& key, std::uint64_t epoch);
 
   store::Database& db_;
+  std::string id_;
   MasterLoader loader_;  // may be empty: then only the masters given are known
 
   mutable std::shared_mutex masters_mu_;  // guards masters_ and current_version_

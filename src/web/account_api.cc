@@ -269,10 +269,15 @@ Response ChangePassword(AccountService& accounts, Request& req, const Principal&
   return NoContent();
 }
 
+// Issue 15 defect 6: the password again, so a session alone cannot move the account.
 Response RequestLoginChange(AccountService& accounts, Request& req, const Principal& p) {
   YZ_TRY(JsonBody body, JsonBody::Parse(req));
   YZ_TRY(auto login, body.Required("login"));
-  YZ_TRY_STATUS(accounts.RequestLoginChange(p.session.account_id, login, ClientOf(req)));
+  YZ_TRY(auto password, body.Required("password"));
+  std::int64_t retry_after = 0;
+  Status s = accounts.RequestLoginChange(p.session.account_id, login, password, ClientOf(req),
+                                         &retry_after);
+  if (!s.ok()) return StatusResponse(s, retry_after);
   return JsonOf(202, json::object{{"sent", true}});
 }
 
@@ -282,6 +287,19 @@ Response ConfirmLoginChange(AccountService& accounts, Request& req, const Princi
   YZ_TRY(auto code, body.Required("code"));
   YZ_TRY_STATUS(accounts.ConfirmLoginChange(p.session.account_id, login, code));
   return Me(accounts, p);
+}
+
+// The previous login's link (accounts/login_change.h): what it undoes, and undoing it.
+Response LoginRevert(AccountService& accounts, Request& req) {
+  YZ_TRY(auto r, accounts.GetLoginRevert(req.Param("token")));
+  return JsonOf(200, json::object{{"changed_at", r.changed_at}, {"expires_at", r.expires_at}});
+}
+
+Response RevertLoginChange(AccountService& accounts, Request& req) {
+  YZ_TRY_STATUS(accounts.RevertLoginChange(req.Param("token")));
+  Response res = JsonOf(200, json::object{{"status", "reverted"}});
+  if (req.CookieValue(kSessionCookie)) res.With("Set-Cookie", ClearSessionCookie(req));
+  return res;
 }
 
 Response RequestReset(AccountService& accounts, Request& req) {
@@ -431,6 +449,9 @@ void AddAccountRoutes(Router& r, App& app) {
   r.Add("POST", "/api/v1/me/password", authed(ChangePassword));
   r.Add("POST", "/api/v1/me/login", authed(RequestLoginChange));
   r.Add("POST", "/api/v1/me/login/confirm", authed(ConfirmLoginChange));
+  r.Add("GET", "/api/v1/login-change/revert/{token}",
+        [&a](Request& req) { return LoginRevert(a, req); });
+  r.Add("POST", "/api/v1/login-change/revert/{token}", anon(RevertLoginChange));
   r.Add("GET", "/api/v1/me/logins", authed_get(Logins));
   r.Add("POST", "/api/v1/password-resets", anon(RequestReset));
   r.Add("POST", "/api/v1/password-resets/confirm", anon(ConfirmReset));

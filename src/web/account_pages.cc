@@ -17,6 +17,7 @@
 #include "web/csrf.h"
 #include "web/i18n.h"
 #include "web/pages.h"
+#include "web/redirect_target.h"
 
 namespace yz::web {
 namespace {
@@ -53,14 +54,10 @@ Response Redirect(std::string location) {
   return Response::Text(303, "", "text/plain; charset=utf-8").With("Location", std::move(location));
 }
 
-// A local path to return to after login; anything else becomes /account.
+// A page of this site to return to after login (redirect_target.h); anything
+// that would leave the site becomes /account.
 std::string SafeNext(std::string_view next) {
-  if (next.empty() || next.front() != '/' || next.starts_with("//") ||
-      next.find('\\') != std::string_view::npos || next.find("://") != std::string_view::npos ||
-      next.find_first_of("\r\n") != std::string_view::npos) {
-    return "/account";
-  }
-  return std::string(next);
+  return SafeRedirectTarget(next).value_or("/account");
 }
 
 std::string UrlEncode(std::string_view s) {
@@ -312,7 +309,8 @@ Response LogoutPost(AccountService& a, Request& req, const Form&) {
 // ---- The account page ------------------------------------------------------------
 
 Response AccountPage(AccountService& a, Request& req, const PageSession& s, json::object data = {},
-                     std::optional<Status> error = std::nullopt) {
+                     std::optional<Status> error = std::nullopt, std::string_view context = {},
+                     std::int64_t retry_after = 0) {
   const Messages_t& m = Messages(PickLanguage(req));
   auto profile = a.GetProfile(s.session.account_id);
   if (!profile.ok()) return ShowError(req, "account", "account_title", {}, profile.status());
@@ -349,7 +347,10 @@ Response AccountPage(AccountService& a, Request& req, const PageSession& s, json
   }
   data["has_changes"] = !changes.empty();
   data["changes"] = std::move(changes);
-  if (error) return ShowError(req, "account", "account_title", std::move(data), *error);
+  if (error) {
+    return ShowError(req, "account", "account_title", std::move(data), *error, context,
+                     retry_after);
+  }
   return Show(req, "account", "account_title", std::move(data));
 }
 
@@ -374,8 +375,13 @@ json::object LoginChangeData(const Request& req, const std::string& login) {
 
 Response LoginChangePost(AccountService& a, Request& req, const Form& f, const PageSession& s) {
   const std::string login = f.Get("login");
-  if (Status st = a.RequestLoginChange(s.session.account_id, login, ClientOf(req)); !st.ok()) {
-    return AccountPage(a, req, s, json::object{{"values", json::object{{"new_login", login}}}}, st);
+  std::int64_t retry_after = 0;
+  // Issue 15 defect 6: the password again; a wrong one counts as a failed login.
+  Status st = a.RequestLoginChange(s.session.account_id, login, f.Get("password"), ClientOf(req),
+                                   &retry_after);
+  if (!st.ok()) {
+    return AccountPage(a, req, s, json::object{{"values", json::object{{"new_login", login}}}}, st,
+                       {}, retry_after);
   }
   json::object data = LoginChangeData(req, login);
   data["notice"] = Msg(Messages(PickLanguage(req)), "done_login_code_sent");
@@ -388,6 +394,30 @@ Response LoginConfirmPost(AccountService& a, Request& req, const Form& f, const 
     return AccountPage(a, req, s, LoginChangeData(req, login), st);
   }
   return Redirect("/account?done=login_changed");
+}
+
+// Issue 15 defect 6: the previous login's link. GET only shows what it would undo
+// (link scanners fetch links); the POST undoes it.
+Response RevertPage(AccountService& a, Request& req, std::optional<Status> error = {}) {
+  const Messages_t& m = Messages(PickLanguage(req));
+  const std::string token = req.Param("token");
+  auto revert = a.GetLoginRevert(token);
+  if (!revert.ok()) return ShowError(req, "login_revert", "revert_title", {}, revert.status());
+  json::object data{
+      {"token", token},
+      {"revert",
+       json::object{
+           {"intro", Fill(Msg(m, "revert_intro"), "changed", UtcText(revert->changed_at))},
+           {"until", Fill(Msg(m, "revert_until"), "expires", UtcText(revert->expires_at))}}}};
+  if (error) return ShowError(req, "login_revert", "revert_title", std::move(data), *error);
+  return Show(req, "login_revert", "revert_title", std::move(data));
+}
+
+Response RevertPost(AccountService& a, Request& req) {
+  if (Status st = a.RevertLoginChange(req.Param("token")); !st.ok()) return RevertPage(a, req, st);
+  Response res = Redirect("/password-reset?done=login_reverted");
+  if (req.CookieValue(kSessionCookie)) res.With("Set-Cookie", ClearSessionCookie(req));
+  return res;
 }
 
 // ---- Sessions --------------------------------------------------------------------
@@ -576,6 +606,10 @@ void AddAccountPages(Router& r, App& app) {
   r.Add("POST", "/account/login", session_form("account", "account_title", LoginChangePost));
   r.Add("POST", "/account/login/confirm",
         session_form("account", "account_title", LoginConfirmPost));
+  r.Add("GET", "/login-change/revert/{token}", [&a](Request& req) { return RevertPage(a, req); });
+  r.Add("POST", "/login-change/revert/{token}",
+        FormPost("login_revert", "revert_title",
+                 [&a](Request& req, const Form&) { return RevertPost(a, req); }));
   r.Add("GET", "/account/sessions", session_page(SessionsPage));
   r.Add("POST", "/account/sessions/revoke-all",
         session_form("sessions", "sessions_title", RevokeAllPost));

@@ -19,6 +19,7 @@
 #include "web/csrf.h"
 #include "web/i18n.h"
 #include "web/pages.h"
+#include "web/redirect_target.h"
 
 namespace yz::web {
 namespace {
@@ -277,15 +278,9 @@ std::map<std::string, std::string> ParseForm(std::string_view body) {
   return out;
 }
 
-// A local path to go back to; anything else becomes the home page.
-std::string SafeBack(std::string_view next) {
-  if (next.empty() || next.front() != '/' || next.starts_with("//") ||
-      next.find('\\') != std::string_view::npos || next.find("://") != std::string_view::npos ||
-      next.find_first_of("\r\n") != std::string_view::npos) {
-    return "/";
-  }
-  return std::string(next);
-}
+// A page of this site to go back to (redirect_target.h); anything else becomes
+// the home page.
+std::string SafeBack(std::string_view next) { return SafeRedirectTarget(next).value_or("/"); }
 
 // POST /consent: the banner and the settings page, without JavaScript.
 Response PostConsentForm(App& app, Request& req) {

@@ -1,7 +1,5 @@
 #include "web/http.h"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 #include <boost/url/parse.hpp>
 
 #include "core/ascii.h"
@@ -84,9 +82,71 @@ Response Response::Text(int status, std::string body, std::string content_type) 
   return Response{status, std::move(content_type), std::move(body), {}};
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF), or 0 if there is none.
+std::size_t Utf8SequenceLength(std::string_view s) {
+  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  std::size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong below U+0800
+    if (c == 0xED) hi = 0x9F;  // U+D800..U+DFFF are surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;  // overlong below U+10000
+    if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;  // a continuation byte, C0/C1 (always overlong), F5..FF
+  }
+  if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i) {
+    if (b(i) < 0x80 || b(i) > 0xBF) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
 std::string JsonEscape(std::string_view s) {
-  std::string quoted = boost::json::serialize(boost::json::string(s));
-  return quoted.substr(1, quoted.size() - 2);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() + 8);
+  while (!s.empty()) {
+    const auto c = static_cast<unsigned char>(s.front());
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c == '\n') {
+      out.append("\\n");
+    } else if (c == '\r') {
+      out.append("\\r");
+    } else if (c == '\t') {
+      out.append("\\t");
+    } else if (c < 0x20 || c == 0x7F) {
+      out.append("\\u00");
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    } else if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else if (std::size_t n = Utf8SequenceLength(s)) {
+      out.append(s.substr(0, n));
+      s.remove_prefix(n);
+      continue;
+    } else {
+      // Not UTF-8 (a stray byte, an overlong form, an encoded surrogate): one
+      // replacement character per byte, so the text stays valid and its length visible.
+      out.append("\\ufffd");
+    }
+    s.remove_prefix(1);
+  }
+  return out;
 }
 
 Response Response::Error(int status, std::string_view code, std::string_view message) {

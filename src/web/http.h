@@ -68,6 +68,8 @@ struct Response {
   static Response Text(int status, std::string body,
                        std::string content_type = "text/plain; charset=utf-8");
   // The JSON error envelope {"error":{"code","message"}} with an explicit HTTP status.
+  // The body is always valid JSON and valid UTF-8, whatever bytes `message` holds
+  // (it often quotes a path or a value from the request): see JsonEscape.
   static Response Error(int status, std::string_view code, std::string_view message);
   // Maps a non-ok Status to its HTTP status: the one place codes become HTTP.
   static Response FromStatus(const Status& status);
@@ -82,7 +84,10 @@ std::string CookieHeader(const Request& req, std::string_view name, std::string_
 // The HTTP status for a canonical code (400, 404, 409, 401, 403, 412, 429, 503, 500).
 int HttpStatusFor(Code code);
 
-// Escapes text for inclusion in a JSON string literal (without the quotes).
+// Escapes text for inclusion in a JSON string literal (without the quotes): `"`, `\`
+// and control characters are escaped, well-formed UTF-8 is kept, and every byte that
+// is not part of well-formed UTF-8 (stray bytes, overlong forms, encoded surrogates,
+// code points above U+10FFFF) becomes \ufffd, so the result is always valid UTF-8.
 std::string JsonEscape(std::string_view s);
 
 }  // namespace yz::web

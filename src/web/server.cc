@@ -32,6 +32,7 @@
 #include <variant>
 
 #include "core/ascii.h"
+#include "web/request_reader.h"
 
 // GCC 12 reports Asio's own coroutine frame allocator (awaitable_frame_base's
 // operator new/delete pair) as mismatched once Session is inlined enough.
@@ -94,49 +95,11 @@ std::string NewRequestId() {
   return id;
 }
 
-// Parses one request straight into a Request (Beast's parser, our storage): the
-// header names lower-cased once, no intermediate field container.
-class RequestReader final : public http::basic_parser<true> {
- public:
-  explicit RequestReader(Request& req) : req_(req) {}
-  unsigned version() const { return version_; }
-
- private:
-  void on_request_impl(http::verb, beast::string_view method, beast::string_view target,
-                       int version, beast::error_code&) override {
-    req_.method.assign(method.data(), method.size());
-    req_.target.assign(target.data(), target.size());
-    version_ = static_cast<unsigned>(version);
-  }
-  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
-  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
-                     beast::error_code&) override {
-    Header& h = req_.headers.emplace_back();
-    h.name.resize(name.size());
-    for (std::size_t i = 0; i < name.size(); ++i) h.name[i] = AsciiLower(name[i]);
-    h.value.assign(value.data(), value.size());
-  }
-  void on_header_impl(beast::error_code&) override {}
-  // The parser has already checked a declared length against body_limit.
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
-                         beast::error_code&) override {
-    if (length) req_.body.reserve(static_cast<std::size_t>(*length));
-  }
-  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
-    req_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
-                                 beast::error_code&) override {
-    req_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_finish_impl(beast::error_code&) override {}
-
-  Request& req_;
-  unsigned version_ = 11;
-};
+// What to read next, as Beast's own read loop asks: the buffer's free capacity,
+// at least 512 bytes and at most one kMaxRead, so an idle connection stays small.
+std::size_t ReadSize(const beast::flat_buffer& b) {
+  return std::clamp<std::size_t>(b.capacity() - b.size(), 512, RequestReader::kMaxRead);
+}
 
 // Appends "Name: value\r\n"; a CR or LF a handler let into a value becomes a
 // space, so no value can start a header of its own.
@@ -414,47 +377,55 @@ asio::awaitable<void> Server::Impl::Session(IoThread& t, std::shared_ptr<Connect
   std::string peer = ec ? std::string() : remote.address().to_string();
   if (peer.starts_with("::ffff:")) peer = peer.substr(7);
   const auto timeout = std::chrono::milliseconds(config.request_timeout_ms);
+  const ReaderLimits limits{static_cast<std::uint32_t>(config.max_header_bytes),
+                            static_cast<std::uint64_t>(config.max_body_bytes)};
 
+  RequestReader reader(limits);
   for (;;) {
     Request req;
-    RequestReader parser(req);
-    parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-    parser.body_limit(static_cast<std::uint64_t>(config.max_body_bytes));
+    reader.Start(req);
     if (stopping && c->buffer.size() == 0) break;
     c->deadline = Clock::now() + timeout;
     c->idle = true;
-    auto [rec, nread] = co_await http::async_read(c->socket, c->buffer, parser, kUse);
+    boost::system::error_code rec;
+    // The reader consumes what it can of the buffer; what it leaves is bounded by
+    // UnconsumedLimit(), so the buffer holds at most that plus one read.
+    for (;;) {
+      if (c->buffer.size() > 0) {
+        auto data = c->buffer.data();
+        c->buffer.consume(reader.Put({static_cast<const char*>(data.data()), data.size()}));
+        if (reader.state() != RequestReader::State::kNeedMore) break;
+        c->idle = !reader.got_some();
+      }
+      std::size_t n = 0;
+      std::tie(rec, n) =
+          co_await c->socket.async_read_some(c->buffer.prepare(ReadSize(c->buffer)), kUse);
+      c->buffer.commit(n);
+      if (rec == asio::error::eof) reader.PutEof();
+      if (rec) break;
+    }
     c->idle = false;
     c->deadline = Clock::time_point::max();
-    if (rec) {
-      std::optional<Response> refusal;
-      if (rec == http::error::header_limit) {
-        refusal = Response::Error(431, "header_too_large", "request headers are too large");
-      } else if (rec == http::error::body_limit) {
-        refusal = Response::Error(
-            413, "body_too_large",
-            "request body is larger than " + std::to_string(config.max_body_bytes) + " bytes");
-      } else if (rec.category() == http::make_error_code(http::error::bad_target).category() &&
-                 rec != http::error::end_of_stream && rec != http::error::partial_message) {
-        refusal = Response::Error(400, "bad_request", "malformed HTTP request: " + rec.message());
-      }
-      if (refusal) {
-        SerializeHead(c->head, *refusal, 11, false, NewRequestId());
-        c->deadline = Clock::now() + timeout;
-        const Buffers out{asio::buffer(c->head), asio::buffer(refusal->body)};
-        auto rest = WriteNow(c->socket, out, ec);
-        if (!ec && beast::buffer_bytes(rest) > 0) co_await asio::async_write(c->socket, rest, kUse);
-        metrics.ObserveRequest("(refused)", "-", refusal->status, 0);
-      }
-      break;  // eof, timeout (slow client), reset, cancel: just close
+    if (reader.state() == RequestReader::State::kRefused) {
+      const Refusal& why = reader.refusal();
+      Response refusal = Response::Error(why.status, why.code, why.message);
+      SerializeHead(c->head, refusal, 11, false, NewRequestId());
+      c->deadline = Clock::now() + timeout;
+      const Buffers out{asio::buffer(c->head), asio::buffer(refusal.body)};
+      auto rest = WriteNow(c->socket, out, ec);
+      if (!ec && beast::buffer_bytes(rest) > 0) co_await asio::async_write(c->socket, rest, kUse);
+      metrics.ObserveRequest("(refused)", "-", refusal.status, 0);
+      break;
     }
+    // EOF, timeout (slow client), reset, cancel: just close.
+    if (reader.state() != RequestReader::State::kComplete) break;
 
     auto started = Clock::now();
     req.peer_ip = peer;
     req.request_id = NewRequestId();
     req.client_ip = ClientIp(peer, req);
-    bool keep_alive = parser.keep_alive();
-    const unsigned version = parser.version();
+    bool keep_alive = reader.keep_alive();
+    const unsigned version = reader.version();
 
     Response res;
     std::string route_name;

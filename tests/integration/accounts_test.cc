@@ -200,7 +200,8 @@ TEST_F(AccountsTest, ChangingTheLoginThroughTheApi) {
   CreateAdult(login);
   std::string token = Login(login);
   std::string next = UniqueLogin("moved");
-  auto sent = Call("POST", "/api/v1/me/login", R"({"login":")" + next + "\"}", Bearer(token));
+  auto sent = Call("POST", "/api/v1/me/login",
+                   R"({"login":")" + next + R"(","password":")" + kPassword + "\"}", Bearer(token));
   ASSERT_EQ(sent.status, 202) << sent.body;
   std::string code = CodeFor(next);
   ASSERT_FALSE(code.empty()) << "no code sent to the new login";

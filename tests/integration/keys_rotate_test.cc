@@ -53,16 +53,16 @@ class KeysRotateTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(db).value();
     if (GetParam() == store::Backend::kPostgres) {
+      // A fresh database for each test: its data and the key fingerprints it records
+      // go with the keys, which this test makes anew in its own directory.
       auto conn = db_->Acquire();
       ASSERT_TRUE(conn.ok());
-      ASSERT_TRUE((*conn)->ExecScript("DROP SCHEMA IF EXISTS yz_keys CASCADE").ok());
+      ASSERT_TRUE((*conn)
+                      ->ExecScript("DROP SCHEMA IF EXISTS yz_keys CASCADE; "
+                                   "DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+                      .ok());
     }
     ASSERT_TRUE(store::Migrate(*db_).ok());
-    if (GetParam() == store::Backend::kPostgres) {
-      auto conn = db_->Acquire();
-      ASSERT_TRUE(
-          (*conn)->ExecScript("DELETE FROM personal_values WHERE subject LIKE 'rot-%'").ok());
-    }
     auto inv = privacy::Inventory::Load(fs::path(YZ_SOURCE_DIR) / "policy/inventory.toml");
     ASSERT_TRUE(inv.ok()) << inv.status().ToString();
     inventory_ = std::make_unique<privacy::Inventory>(std::move(inv).value());
@@ -74,7 +74,7 @@ class KeysRotateTest : public ::testing::TestWithParam<store::Backend> {
     fs::remove_all(dir_);
   }
   void OpenGate() {
-    auto keys = privacy::OpenKeys(config_);
+    auto keys = privacy::OpenKeys(config_, *db_);
     ASSERT_TRUE(keys.ok()) << keys.status().ToString();
     keys_ = std::make_unique<privacy::Keys>(std::move(keys).value());
     auto now = [] { return std::int64_t{1'800'000'000}; };
@@ -251,7 +251,11 @@ TEST_P(KeysRotateTest, TheServerKeepsServingWhileKeysRotate) {  // C2.4
   if (GetParam() == store::Backend::kPostgres) {
     auto conn = db_->Acquire();
     ASSERT_TRUE(conn.ok());
-    ASSERT_TRUE((*conn)->ExecScript("DROP SCHEMA yz_keys CASCADE").ok());
+    // The server makes its own keys: forget the fixture's (this database holds no data).
+    ASSERT_TRUE((*conn)
+                    ->ExecScript("DROP SCHEMA yz_keys CASCADE; "
+                                 "DELETE FROM settings WHERE key LIKE 'key_fingerprint:%'")
+                    .ok());
   }
   ServerProcess server(server_args, {{"YZ_KEY_CACHE", "0"}});
   ASSERT_TRUE(server.started()) << server.output();

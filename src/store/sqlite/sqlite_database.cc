@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/private_files.h"
 #include "core/string_map.h"
 #include "store/connection_pool.h"
 
@@ -332,11 +333,12 @@ Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path, int pool_s
     // Each pooled connection would see its own private database.
     return InvalidArgument("sqlite: give a file path (in-memory and URI names are not supported)");
   }
-  std::error_code ec;
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (ec)
-    return Unavailable("sqlite: cannot create directory " + parent.string() + ": " + ec.message());
+  // The file is made 0600 (its folders 0700) before SQLite opens it: SQLite would
+  // create it 0644 minus the umask, and gives its -wal, -shm and -journal files the
+  // mode of the database file, so this one mode covers all four.
+  if (Status s = CreatePrivateFile(path); !s.ok()) {
+    return Status(s.code(), "sqlite: " + s.message());
+  }
 
   auto db = std::make_unique<SqliteDatabase>(path, pool_size);
   // Open one connection now so a bad path or unreadable file fails at start-up.

@@ -123,7 +123,8 @@ class KeystoreTest : public ::testing::TestWithParam<store::Backend> {
     if (GetParam() == store::Backend::kPostgres) {
       ASSERT_OK_AND_ASSIGN(auto conn, db_->Acquire());
       ASSERT_OK(
-          conn->ExecScript("DROP TABLE IF EXISTS data_keys; DROP TABLE IF EXISTS master_keys"));
+          conn->ExecScript("DROP TABLE IF EXISTS data_keys; DROP TABLE IF EXISTS master_keys; "
+                           "DROP TABLE IF EXISTS keystore_info"));
     }
     ASSERT_NO_FATAL_FAILURE(OpenKeystore(master_.Clone(), 1));
   }
@@ -341,6 +342,55 @@ TEST(KeyDirectoryTest, AMissingMasterIsNotFoundAndNotCreated) {  // C2.4
   chmod((root + "/k/blind.key").c_str(), 0640);
   EXPECT_EQ(dir.BlindRoot().status().code(), Code::kPermissionDenied);
   fs::remove_all(root);
+}
+
+TEST(KeyDirectoryTest, ABlindKeyAskedForWithoutCreateIsNotMade) {  // C4.1; issue 15 defect 5
+  const std::string root = MakeTempDir();
+  ASSERT_OK_AND_ASSIGN(KeyDirectory dir, KeyDirectory::Open(root + "/k"));
+  EXPECT_EQ(dir.Blind(/*create=*/false).status().code(), Code::kNotFound);
+  EXPECT_FALSE(fs::exists(dir.BlindPath()));
+  ASSERT_OK_AND_ASSIGN(SecretKey made, dir.Blind(/*create=*/true));
+  ASSERT_OK_AND_ASSIGN(SecretKey read, dir.Blind(/*create=*/false));
+  EXPECT_TRUE(made.Equals(read));
+  fs::remove_all(root);
+}
+
+TEST(KeyDirectoryTest, MissingParentsAreMadePrivateWhateverTheUmask) {  // C4.1; defect 8
+  const std::string root = MakeTempDir();
+  const mode_t old = ::umask(022);
+  auto dir = KeyDirectory::Open(root + "/data/more/keys");
+  ::umask(old);
+  ASSERT_OK(dir.status());
+  for (const char* sub : {"/data", "/data/more", "/data/more/keys"}) {
+    EXPECT_EQ(ModeOf(root + sub), 0700u) << sub;
+  }
+  fs::remove_all(root);
+}
+
+TEST(KeyFingerprintTest, TellsKeysApartWithoutRevealingThem) {  // C4.1; issue 15 defect 5
+  const SecretKey a = SecretKey::Random();
+  const SecretKey b = SecretKey::Random();
+  EXPECT_EQ(KeyFingerprint(a), KeyFingerprint(a.Clone()));
+  EXPECT_NE(KeyFingerprint(a), KeyFingerprint(b));
+  EXPECT_EQ(KeyFingerprint(a).size(), 32u);
+  std::string hex;
+  for (std::uint8_t byte : a.bytes()) {
+    hex += "0123456789abcdef"[byte >> 4];
+    hex += "0123456789abcdef"[byte & 15];
+  }
+  EXPECT_EQ(hex.find(KeyFingerprint(a)), std::string::npos);
+}
+
+TEST_P(KeystoreTest, KeepsItsIdAndTellsItsMasterFromAnother) {  // C4.1; issue 15 defect 5
+  const std::string id = ks_->id();
+  EXPECT_EQ(id.size(), 32u);
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  EXPECT_EQ(ks_->id(), id);
+  ASSERT_OK_AND_ASSIGN(std::vector<int> versions, ks_->MasterVersions());
+  EXPECT_EQ(versions, std::vector<int>{1});
+  EXPECT_TRUE(ks_->CheckMaster(1, master_).ok());
+  EXPECT_EQ(ks_->CheckMaster(1, SecretKey::Random()).code(), Code::kPermissionDenied);
+  EXPECT_EQ(ks_->CheckMaster(2, master_).code(), Code::kNotFound);
 }
 
 TEST_P(KeystoreTest, EmptyOrOverlongSubjectIsRefused) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+#include <string>
+
 namespace yz::web {
 namespace {
 
@@ -10,6 +13,41 @@ TEST(HttpTest, ErrorEnvelopeIsValidJsonWithCodeAndMessage) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.content_type, "application/json");
   EXPECT_EQ(r.body, R"({"error":{"code":"bad_request","message":"quote \" and 中文"}})");
+}
+
+// Parses `body` strictly (Boost.JSON refuses invalid UTF-8) and returns error.message.
+std::string ErrorMessage(const std::string& body) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  EXPECT_FALSE(ec) << "not JSON: " << body;
+  if (ec) return {};
+  EXPECT_TRUE(v.at_pointer("/error/code").is_string());
+  return std::string(v.at_pointer("/error/message").as_string());
+}
+
+// issue 15 defect 10: bytes that are not UTF-8 in a message (a path, a value from
+// the request) become U+FFFD, one per byte, so the body still parses; what is UTF-8
+// and the JSON escapes stay as they were.
+TEST(HttpTest, ErrorBodyIsValidJsonWhateverBytesTheMessageHolds) {
+  struct Case {
+    std::string in, want;
+  };
+  const std::string r = "\xEF\xBF\xBD";  // U+FFFD
+  const Case cases[] = {
+      {"/static/\xc0\xae\xff", "/static/" + r + r + r},  // overlong '.' and a stray byte
+      {"\xed\xa0\x80x", r + r + r + "x"},                // an encoded surrogate (CESU)
+      {"\xf4\x90\x80\x80", r + r + r + r},               // above U+10FFFF
+      {"\xe6\xb0", r + r},                               // a sequence cut short
+      {"\xe6\xb0\xb8\xe5\xb7\x9e \xf0\x9f\x98\x80", "\xe6\xb0\xb8\xe5\xb7\x9e \xf0\x9f\x98\x80"},
+      {std::string("a\0b\x01\x7f\r\n\t\"\\", 10), std::string("a\0b\x01\x7f\r\n\t\"\\", 10)},
+      {"\x80\xbf\xc1\xbf\xf5\x80", r + r + r + r + r + r},
+  };
+  for (const Case& c : cases) {
+    Response res = Response::Error(404, "not_found", "no such file: " + c.in);
+    EXPECT_EQ(ErrorMessage(res.body), "no such file: " + c.want);
+  }
+  EXPECT_EQ(JsonEscape("\xff"), "\\ufffd");  // visible in a log line, ASCII on the wire
+  EXPECT_EQ(JsonEscape(std::string("\0", 1)), "\\u0000");
 }
 
 TEST(HttpTest, StatusCodesMapInOnePlace) {
