@@ -1,0 +1,75 @@
+// Fuzzes the HTTP/1.x request reader the server runs on every connection
+// (web/request_reader.h) through its socket-free entry point, ParseRequestBytes:
+// request line, headers, Content-Length and chunked framing (sizes, extensions,
+// trailers), pipelined requests. Small limits, so that inputs of a few KiB reach
+// every bound.
+//
+// Each input is read twice: whole, and in small pieces (1 to 13 bytes, chosen by
+// the input's length) as a slow client sends it. Both readings must agree (Same),
+// since where TCP splits a request must never change what it means; and each keeps
+// the header's promises: the bytes held unconsumed stay bounded, a whole request's
+// body is within max_body_bytes, a refusal is 400, 413, 431 or 501.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "web/request_reader.h"
+
+namespace {
+
+constexpr yz::web::ReaderLimits kLimits{.max_header_bytes = 1024, .max_body_bytes = 4096};
+// What a reader may hold besides one piece: the header budget and one chunk line's
+// slack (request_reader.cc), rounded up.
+constexpr std::size_t kMaxHeld = 1024 + 64;
+
+void Check(const yz::web::ParsedRequest& r, std::size_t piece, std::size_t wire) {
+  using State = yz::web::RequestReader::State;
+  if (r.state == State::kNeedMore) std::abort();
+  if (r.max_buffered > kMaxHeld + piece) std::abort();
+  if (r.state == State::kComplete) {
+    if (r.consumed == 0 || r.consumed > wire) std::abort();
+    if (r.request.body.size() > kLimits.max_body_bytes) std::abort();
+    if (r.request.method.empty()) std::abort();
+  }
+  if (r.state == State::kRefused) {
+    const int s = r.refusal.status;
+    if (s != 400 && s != 413 && s != 431 && s != 501) std::abort();
+    if (r.refusal.code.empty() || r.refusal.message.empty()) std::abort();
+  }
+}
+
+// Whether two readings of one wire agree. A request whole in one must be the same
+// request in the other. A refusal may become "the bytes ended first" (kClosed) in
+// the other: Beast tolerates bare-LF line ends only when it sees them in one
+// buffer, so "GET / HTTP/1.1\nHost: a\n\n" in one read is refused (400) but in
+// small pieces waits for a CRLF that never comes (the header limit or the read
+// timeout then ends it). That changes when a bad request is refused, never what an
+// accepted one means.
+bool Same(const yz::web::ParsedRequest& a, const yz::web::ParsedRequest& b) {
+  using State = yz::web::RequestReader::State;
+  if (a.state != b.state) return a.state != State::kComplete && b.state != State::kComplete;
+  if (a.state == State::kRefused) return a.refusal.status == b.refusal.status;
+  if (a.state != State::kComplete) return true;
+  return a.consumed == b.consumed && a.request.method == b.request.method &&
+         a.request.target == b.request.target && a.request.body == b.request.body &&
+         a.request.headers.size() == b.request.headers.size() && a.keep_alive == b.keep_alive;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view wire(reinterpret_cast<const char*>(data), size);
+  const std::size_t small = 1 + size % 13;
+  // Up to four pipelined requests, as one connection carries them.
+  for (int i = 0; i < 4 && !wire.empty(); ++i) {
+    const auto whole = yz::web::ParseRequestBytes(wire, kLimits);
+    Check(whole, yz::web::RequestReader::kMaxRead, wire.size());
+    const auto pieces = yz::web::ParseRequestBytes(wire, kLimits, small);
+    Check(pieces, small, wire.size());
+    if (!Same(whole, pieces)) std::abort();
+    if (whole.state != yz::web::RequestReader::State::kComplete || !whole.keep_alive) break;
+    wire.remove_prefix(whole.consumed);
+  }
+  return 0;
+}
