@@ -238,10 +238,11 @@ Response RegisterPost(AccountService& a, Request& req, const Form& f) {
 }
 
 Response VerifyPost(AccountService& a, Request& req, const Form& f) {
-  auto verified = a.Verify(f.Get("login"), f.Get("code"));
+  std::int64_t retry_after = 0;
+  auto verified = a.Verify(f.Get("login"), f.Get("code"), ClientOf(req), &retry_after);
   if (!verified.ok()) {
     return ShowError(req, "verify", "verify_title", json::object{{"login", f.Get("login")}},
-                     verified.status());
+                     verified.status(), {}, retry_after);
   }
   return Redirect(verified->state == accounts::AccountState::kPendingGuardian
                       ? "/login?done=guardian_pending"
@@ -249,9 +250,11 @@ Response VerifyPost(AccountService& a, Request& req, const Form& f) {
 }
 
 Response ResendPost(AccountService& a, Request& req, const Form& f) {
-  Status s = a.ResendVerification(f.Get("login"), ClientOf(req));
+  std::int64_t retry_after = 0;
+  Status s = a.ResendVerification(f.Get("login"), ClientOf(req), &retry_after);
   if (!s.ok()) {
-    return ShowError(req, "verify", "verify_title", json::object{{"login", f.Get("login")}}, s);
+    return ShowError(req, "verify", "verify_title", json::object{{"login", f.Get("login")}}, s, {},
+                     retry_after);
   }
   return Redirect("/verify?done=sent");
 }
@@ -299,7 +302,8 @@ Response LoginPost(AccountService& a, Request& req) {
                      retry_after);
   }
   return Redirect(SafeNext(f.Get("next")))
-      .With("Set-Cookie", SessionCookie(req, session->token, a.session_max_seconds()));
+      .With("Set-Cookie", SessionCookie(req, session->token, a.session_max_seconds()))
+      .With("Set-Cookie", DeviceCookie(req, session->device_cookie));
 }
 
 Response LogoutPost(AccountService& a, Request& req, const Form&) {
@@ -441,19 +445,22 @@ Response PasswordPost(AccountService& a, Request& req, const Form& f, const Page
 }
 
 Response ResetRequestPost(AccountService& a, Request& req, const Form& f) {
-  Status st = a.RequestPasswordReset(f.Get("login"), ClientOf(req));
+  std::int64_t retry_after = 0;
+  Status st = a.RequestPasswordReset(f.Get("login"), ClientOf(req), &retry_after);
   if (!st.ok()) {
     return ShowError(req, "password_reset", "reset_title", json::object{{"login", f.Get("login")}},
-                     st);
+                     st, {}, retry_after);
   }
   return Redirect("/password-reset?done=sent");
 }
 
 Response ResetConfirmPost(AccountService& a, Request& req, const Form& f) {
-  Status st = a.ResetPassword(f.Get("login"), f.Get("code"), f.Get("password"));
+  std::int64_t retry_after = 0;
+  Status st = a.ResetPassword(f.Get("login"), f.Get("code"), f.Get("password"), ClientOf(req),
+                              &retry_after);
   if (!st.ok()) {
     return ShowError(req, "password_reset", "reset_title", json::object{{"login", f.Get("login")}},
-                     st);
+                     st, {}, retry_after);
   }
   return Redirect("/login?done=password_reset");
 }
@@ -484,19 +491,22 @@ Response SecurityReportPost(AccountService& a, Request& req, const Form& f, cons
 }
 
 Response MisuseCodePost(AccountService& a, Request& req, const Form& f) {
-  Status st = a.RequestMisuseCode(f.Get("login"), ClientOf(req));
+  std::int64_t retry_after = 0;
+  Status st = a.RequestMisuseCode(f.Get("login"), ClientOf(req), &retry_after);
   if (!st.ok()) {
     return ShowError(req, "report_misuse", "misuse_title", json::object{{"login", f.Get("login")}},
-                     st);
+                     st, {}, retry_after);
   }
   return Redirect("/report-misuse?done=sent");
 }
 
 Response MisuseReportPost(AccountService& a, Request& req, const Form& f) {
-  auto report = a.ReportMisuseWithCode(f.Get("login"), f.Get("code"), f.Get("note"));
+  std::int64_t retry_after = 0;
+  auto report = a.ReportMisuseWithCode(f.Get("login"), f.Get("code"), f.Get("note"), ClientOf(req),
+                                       &retry_after);
   if (!report.ok()) {
     return ShowError(req, "report_misuse", "misuse_title", json::object{{"login", f.Get("login")}},
-                     report.status());
+                     report.status(), {}, retry_after);
   }
   Response res = Redirect("/password-reset?done=misuse_reported");
   if (req.CookieValue(kSessionCookie)) res.With("Set-Cookie", ClearSessionCookie(req));
