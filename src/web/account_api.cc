@@ -207,8 +207,8 @@ Response Login(AccountService& accounts, Request& req) {
   if (!session.ok()) return StatusResponse(session.status(), retry_after);
   json::object out{{"token", session->token}, {"session", SessionJson(session->session)}};
   return JsonOf(201, out)
-      .With("Set-Cookie", SessionCookie(req, session->token, accounts.session_max_seconds()))
-      .With("Set-Cookie", DeviceCookie(req, session->device_cookie));
+      .With("Set-Cookie", DeviceCookie(req, session->device_cookie))
+      .With("Set-Cookie", SessionCookie(req, session->token, accounts.session_max_seconds()));
 }
 
 Response Logout(AccountService& accounts, Request& req, const Principal& p) {

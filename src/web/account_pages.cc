@@ -302,8 +302,8 @@ Response LoginPost(AccountService& a, Request& req) {
                      retry_after);
   }
   return Redirect(SafeNext(f.Get("next")))
-      .With("Set-Cookie", SessionCookie(req, session->token, a.session_max_seconds()))
-      .With("Set-Cookie", DeviceCookie(req, session->device_cookie));
+      .With("Set-Cookie", DeviceCookie(req, session->device_cookie))
+      .With("Set-Cookie", SessionCookie(req, session->token, a.session_max_seconds()));
 }
 
 Response LogoutPost(AccountService& a, Request& req, const Form&) {

@@ -21,18 +21,19 @@
 
 namespace yz::testing {
 
-// The codes (or link tokens; "" for a notice) of every message to `to` in the
-// outbox file of `data_dir`, oldest first.
+// The codes (or link tokens) of the messages to `to` in the outbox file of
+// `data_dir` that carry one, oldest first (notices carry none and are skipped).
 inline std::vector<std::string> OutboxCodes(const std::string& data_dir, const std::string& to) {
   std::ifstream in(data_dir + "/outbox.jsonl");
   std::vector<std::string> codes;
   for (std::string line; std::getline(in, line);) {
-    if (JsonString(line, "to") == to) codes.push_back(JsonString(line, "code"));
+    if (JsonString(line, "to") != to) continue;
+    if (std::string code = JsonString(line, "code"); !code.empty()) codes.push_back(code);
   }
   return codes;
 }
 
-// The code of the `n`th message (from 1) to `to`, waiting up to 10 s for it to be
+// The code of the `n`th message with a code (from 1) to `to`, waiting up to 10 s for it to be
 // delivered; "" if it does not come.
 inline std::string WaitForCode(const std::string& data_dir, const std::string& to, std::size_t n) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
