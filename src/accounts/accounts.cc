@@ -11,6 +11,8 @@
 
 #include "accounts/client_info.h"
 #include "accounts/login_guard.h"
+#include "accounts/login_text.h"
+#include "accounts/messages.h"
 #include "accounts/one_time_codes.h"
 #include "accounts/password_policy.h"
 #include "accounts/request_queue.h"
@@ -66,44 +68,8 @@ std::optional<AccountState> ParseState(std::string_view s) {
   return std::nullopt;
 }
 
-bool IsEmail(std::string_view login) { return login.find('@') != std::string_view::npos; }
-
 std::string_view LoginField(std::string_view login) {
   return IsEmail(login) ? kEmailField : kPhoneField;
-}
-
-// The login in its canonical form (what the blind index sees), or InvalidArgument.
-Result<std::string> CanonicalLogin(std::string_view login, std::string_view what = "login") {
-  auto normalized = crypto::Normalize(
-      IsEmail(login) ? crypto::BlindKind::kEmail : crypto::BlindKind::kPhone, login);
-  if (!normalized.ok()) {
-    return InvalidArgument(std::string(what) + ": must be a phone number or an e-mail address");
-  }
-  return normalized;
-}
-
-// Trimmed of ASCII spaces.
-std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
-
-Status CheckText(std::string_view field, std::string_view value, std::size_t max_chars,
-                 bool required) {
-  auto n = CountCodePoints(value);
-  if (!n) return InvalidArgument(std::string(field) + ": must be valid UTF-8 text");
-  if (required && *n == 0) return InvalidArgument(std::string(field) + ": is required");
-  if (*n > max_chars) {
-    return InvalidArgument(std::string(field) + ": at most " + std::to_string(max_chars) +
-                           " characters");
-  }
-  for (unsigned char c : value) {
-    if (c < 0x20 || c == 0x7f) {
-      return InvalidArgument(std::string(field) + ": must not contain control characters");
-    }
-  }
-  return Status::Ok();
 }
 
 std::string NewId(std::string_view prefix) { return std::string(prefix) + RandomHex(16); }
@@ -112,8 +78,6 @@ store::Blob HashBlob(std::string_view token) {
   const auto digest = crypto::Sha256(token);
   return store::Blob(digest.begin(), digest.end());
 }
-
-bool English(std::string_view lang) { return lang.starts_with("en"); }
 
 }  // namespace
 
@@ -201,46 +165,11 @@ struct AccountService::Impl {
     return Read(row.id, row.login_kind == "email" ? kEmailField : kPhoneField, Purpose::kService);
   }
 
-  static Message MakeMessage(std::string_view account, std::string_view to, std::string subject,
-                             std::string body, std::string code) {
-    Message m;
-    m.account = std::string(account);
-    m.to = std::string(to);
-    m.subject = std::move(subject);
-    m.body = std::move(body);
-    m.code = std::move(code);
-    return m;
-  }
-
   // Queues a message that is a change of its own (a notice after the fact).
   Status Send(std::string_view account, std::string_view to, std::string subject, std::string body,
               std::string code) {
     return outbox.Send(
         MakeMessage(account, to, std::move(subject), std::move(body), std::move(code)));
-  }
-
-  // The message carrying a code of `purpose`, in the client's language.
-  static Message CodeMessage(std::string_view account, std::string_view to,
-                             std::string_view purpose, const std::string& code,
-                             const Client& client) {
-    const bool en = English(client.lang);
-    std::string subject, body;
-    if (purpose == "verify") {
-      subject = en ? "Your Yongzhou Industrial Cloud verification code" : "永州工业云验证码";
-      body = en ? "Your verification code is " + code + ". It expires in 10 minutes."
-                : "您的验证码是 " + code + "，10 分钟内有效。";
-    } else if (purpose == "reset") {
-      subject = en ? "Reset your Yongzhou Industrial Cloud password" : "重置永州工业云密码";
-      body = en ? "Your password reset code is " + code +
-                      ". It expires in 10 minutes. If you "
-                      "did not ask for it, ignore this message."
-                : "您的密码重置验证码是 " + code + "，10 分钟内有效。如非本人操作，请忽略。";
-    } else {
-      subject = en ? "Report misuse of your account" : "报告账号被他人使用";
-      body = en ? "Your code to report misuse of your account is " + code + "."
-                : "您用于报告账号被他人使用的验证码是 " + code + "。";
-    }
-    return MakeMessage(account, to, std::move(subject), std::move(body), code);
   }
 
   // A new code of `purpose` and its message, queued together in one transaction.
@@ -250,7 +179,7 @@ struct AccountService::Impl {
     store::Transaction tx(*conn);
     RETURN_IF_ERROR(tx.begin_status());
     ASSIGN_OR_RETURN(std::string code, codes.Issue(*conn, row.id, purpose));
-    RETURN_IF_ERROR(outbox.Enqueue(*conn, CodeMessage(row.id, login, purpose, code, client)));
+    RETURN_IF_ERROR(outbox.Enqueue(*conn, CodeMessage(row.id, login, purpose, code, client.lang)));
     RETURN_IF_ERROR(tx.Commit());
     outbox.Wake();
     return Status::Ok();
@@ -258,18 +187,12 @@ struct AccountService::Impl {
 
   Status SendLoginChangeCode(const Row& row, const std::string& new_login, const Client& client) {
     RETURN_IF_ERROR(codes.AllowIssue(new_login, client.ip, nullptr));
-    const bool en = English(client.lang);
     ASSIGN_OR_RETURN(auto conn, db.Acquire());
     store::Transaction tx(*conn);
     RETURN_IF_ERROR(tx.begin_status());
     ASSIGN_OR_RETURN(std::string code, codes.Issue(*conn, row.id, "change_login", new_login));
-    RETURN_IF_ERROR(outbox.Enqueue(
-        *conn,
-        MakeMessage(
-            row.id, new_login, en ? "Confirm your new login" : "确认新的登录手机号或邮箱",
-            en ? "Your code to make this your Yongzhou Industrial Cloud login is " + code + "."
-               : "将此手机号或邮箱设为永州工业云登录账号的验证码是 " + code + "。",
-            code)));
+    RETURN_IF_ERROR(
+        outbox.Enqueue(*conn, LoginChangeCodeMessage(row.id, new_login, code, client.lang)));
     RETURN_IF_ERROR(tx.Commit());
     outbox.Wake();
     return Status::Ok();
@@ -407,12 +330,7 @@ struct AccountService::Impl {
       RETURN_IF_ERROR(
           conn->Exec("UPDATE accounts SET must_reset = 1, updated_at = $1 WHERE id = $2", acc)
               .status());
-      RETURN_IF_ERROR(outbox.Enqueue(
-          *conn, MakeMessage(row.id, login, "永州工业云账号安全通知 / Account security notice",
-                             "您报告了账号被他人使用：所有登录已被退出，请重置密码后再登录。\n"
-                             "You reported that someone else used your account: every session "
-                             "was ended. Reset your password to log in again.",
-                             "")));
+      RETURN_IF_ERROR(outbox.Enqueue(*conn, MisuseNotice(row.id, login)));
       RETURN_IF_ERROR(tx.Commit());
     }
     outbox.Wake();
@@ -501,7 +419,7 @@ Result<Registered> AccountService::Register(const Registration& r, const Client&
                    p)
             .status());
     ASSIGN_OR_RETURN(std::string code, m.codes.Issue(*conn, id, "verify"));
-    RETURN_IF_ERROR(m.outbox.Enqueue(*conn, Impl::CodeMessage(id, login, "verify", code, client)));
+    RETURN_IF_ERROR(m.outbox.Enqueue(*conn, CodeMessage(id, login, "verify", code, client.lang)));
     return tx.Commit();
   };
   if (Status s = store_all(); !s.ok()) {
@@ -548,18 +466,7 @@ Result<Registered> AccountService::Verify(std::string_view login, std::string_vi
                                m.now(), row.id};
     RETURN_IF_ERROR(
         conn->Exec("UPDATE accounts SET state = $1, updated_at = $2 WHERE id = $3", st).status());
-    RETURN_IF_ERROR(m.outbox.Enqueue(
-        *conn,
-        Impl::MakeMessage(
-            row.id, guardian, "永州工业云：请确认是否同意 / Please confirm your consent",
-            "“" + name +
-                "”在永州工业云注册了账号，并填写您为其监护人。请打开以下链接查看并确认是否同意："
-                "\n" +
-                link + "\n\n" + "\"" + name +
-                "\" registered an account on Yongzhou Industrial Cloud and named you as their "
-                "parent or guardian. Open this link to review and confirm your consent:\n" +
-                link,
-            token)));
+    RETURN_IF_ERROR(m.outbox.Enqueue(*conn, GuardianMessage(row.id, guardian, name, link, token)));
     RETURN_IF_ERROR(tx.Commit());
   }
   m.outbox.Wake();
