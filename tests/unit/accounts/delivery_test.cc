@@ -3,6 +3,8 @@
 #include "accounts/delivery.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <fstream>
@@ -120,6 +122,25 @@ TEST_P(DeliveryTest, RetriesWithBackoffUntilTheChannelWorks) {  // C1.1; issue 1
   EXPECT_EQ(round.delivered, 1);
   ASSERT_EQ(channel.sent().size(), 1u);
   EXPECT_EQ(Count("delivered_at IS NOT NULL AND attempts = 3 AND last_error IS NULL"), 1);
+}
+
+// issue 15 defect 7: a failed delivery is logged, naming the message but neither
+// its recipient nor its content.
+TEST_P(DeliveryTest, FailuresAreLoggedWithoutPersonalData) {  // C4.1
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  ASSERT_TRUE(outbox_->Send(Code("acct-1", "wang@example.cn", "493817")).ok());
+  Recording channel(/*failures=*/1);
+  OutboxDelivery delivery(*db_, *outbox_, channel, now_);
+  auto round = delivery.DeliverDue();
+  spdlog::set_default_logger(previous);
+  ASSERT_OK(round.status());
+  EXPECT_NE(log.str().find("delivering message"), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find("channel down"), std::string::npos) << log.str();
+  EXPECT_EQ(log.str().find("wang@example.cn"), std::string::npos) << log.str();
+  EXPECT_EQ(log.str().find("493817"), std::string::npos) << log.str();
 }
 
 TEST_P(DeliveryTest, GivesUpAfterTheLastAttemptAndKeepsTheError) {  // issue 15 defect 7
