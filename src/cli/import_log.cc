@@ -60,7 +60,7 @@
 #include <vector>
 
 #include "accounts/accounts.h"
-#include "accounts/notifier.h"
+#include "accounts/outbox.h"
 #include "cli/commands.h"
 #include "cli/privacy_setup.h"
 #include "collect/combined_log.h"
@@ -245,15 +245,16 @@ class Progress {
 // The route table `serve` builds (web::BuildRoutes), for naming the parts of an
 // imported path exactly as the server names a live request's. Only Router::Find is
 // used: no handler ever runs, so the services the table is built over are inert
-// stand-ins (no notifier, a random install-id key), wired as `serve` wires them so
-// that every feature's routes are in the table. Built once per run (the account
+// stand-ins (an outbox nothing writes to, a random install-id key), wired as
+// `serve` wires them so that every feature's routes are in the table. Built once per run (the account
 // service's constructor hashes one dummy password, a few tens of milliseconds).
 class ServerRoutes {
  public:
   ServerRoutes(store::Database& db, PrivacyStack& privacy, collect::Protector& protector,
                collect::Pipeline& pipeline)
-      : notices_(db, UnixNow),
-        accounts_(db, *privacy.gate, *privacy.consents, notifier_, {}, UnixNow),
+      : outbox_(db, *privacy.gate, UnixNow),
+        notices_(db, UnixNow),
+        accounts_(db, *privacy.gate, *privacy.consents, outbox_, {}, UnixNow),
         devices_(db, *privacy.gate, *privacy.consents, *privacy.inventory,
                  crypto::SecretKey::Random(), std::to_string(privacy.notice_version), UnixNow),
         app_{db,
@@ -271,14 +272,7 @@ class ServerRoutes {
   const web::Router& router() const { return router_; }
 
  private:
-  class NoNotifier final : public accounts::Notifier {
-   public:
-    Status Send(const accounts::Message&) override {
-      return Unavailable("import-log sends no messages");
-    }
-  };
-
-  NoNotifier notifier_;
+  accounts::Outbox outbox_;  // never written: no handler runs
   web::Metrics metrics_;
   privacy::NoticeVersions notices_;
   accounts::AccountService accounts_;
