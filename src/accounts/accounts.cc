@@ -1,6 +1,7 @@
 #include "accounts/accounts.h"
 
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/json/object.hpp>
@@ -10,7 +11,13 @@
 
 #include "accounts/client_info.h"
 #include "accounts/login_change.h"
+#include "accounts/login_guard.h"
+#include "accounts/login_text.h"
+#include "accounts/messages.h"
+#include "accounts/one_time_codes.h"
 #include "accounts/password_policy.h"
+#include "accounts/request_queue.h"
+#include "accounts/throttle.h"
 #include "core/random.h"
 #include "core/utf8.h"
 #include "crypto/blind_index.h"
@@ -46,14 +53,10 @@ constexpr std::string_view kBirthField = "registration.birth_date";
 constexpr std::string_view kGuardianField = "registration.guardian_contact";
 constexpr std::string_view kRecordField = "registration.record";
 constexpr std::string_view kHistoryField = "registration.profile_history";
-constexpr std::string_view kCodeField = "account.one_time_code";
 constexpr std::string_view kMisuseField = "account.misuse_report";
 
 constexpr std::string_view kWrongLogin = "wrong login or password";
 constexpr std::string_view kWrongCode = "wrong or expired code";
-constexpr int kLoginFailuresPerAccount = 5;
-constexpr int kLoginFailuresPerIp = 20;
-constexpr std::int64_t kThrottleWindow = 15 * 60;
 constexpr std::size_t kMaxNameChars = 64;
 constexpr std::size_t kMaxEnterpriseChars = 128;
 constexpr std::size_t kMaxNoteBytes = 4000;
@@ -66,71 +69,20 @@ std::optional<AccountState> ParseState(std::string_view s) {
   return std::nullopt;
 }
 
-bool IsEmail(std::string_view login) { return login.find('@') != std::string_view::npos; }
-
 std::string_view LoginField(std::string_view login) {
   return IsEmail(login) ? kEmailField : kPhoneField;
 }
 
-// The login in its canonical form (what the blind index sees), or InvalidArgument.
-Result<std::string> CanonicalLogin(std::string_view login, std::string_view what = "login") {
-  auto normalized = crypto::Normalize(
-      IsEmail(login) ? crypto::BlindKind::kEmail : crypto::BlindKind::kPhone, login);
-  if (!normalized.ok()) {
-    return InvalidArgument(std::string(what) + ": must be a phone number or an e-mail address");
-  }
-  return normalized;
-}
-
-// Trimmed of ASCII spaces.
-std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
-
-Status CheckText(std::string_view field, std::string_view value, std::size_t max_chars,
-                 bool required) {
-  auto n = CountCodePoints(value);
-  if (!n) return InvalidArgument(std::string(field) + ": must be valid UTF-8 text");
-  if (required && *n == 0) return InvalidArgument(std::string(field) + ": is required");
-  if (*n > max_chars) {
-    return InvalidArgument(std::string(field) + ": at most " + std::to_string(max_chars) +
-                           " characters");
-  }
-  for (unsigned char c : value) {
-    if (c < 0x20 || c == 0x7f) {
-      return InvalidArgument(std::string(field) + ": must not contain control characters");
-    }
-  }
-  return Status::Ok();
-}
-
 std::string NewId(std::string_view prefix) { return std::string(prefix) + RandomHex(16); }
-
-// A six-digit code, uniformly drawn.
-std::string NewCode() {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%06u", randombytes_uniform(1000000));
-  return buf;
-}
 
 store::Blob HashBlob(std::string_view token) {
   const auto digest = crypto::Sha256(token);
   return store::Blob(digest.begin(), digest.end());
 }
 
-bool English(std::string_view lang) { return lang.starts_with("en"); }
-
 // Codes sent to a previous login (login_change.h) are a purpose of their own.
 std::string CodePurpose(std::string_view purpose, std::string_view previous) {
   return previous.empty() ? std::string(purpose) : std::string(purpose) + "_previous";
-}
-
-std::string CodeHash(std::string_view code, std::string_view context) {
-  std::string text(code);
-  if (!context.empty()) text.append("\n").append(context);
-  return crypto::Sha256Hex(text);
 }
 
 }  // namespace
@@ -139,13 +91,16 @@ struct AccountService::Impl {
   store::Database& db;
   privacy::Gate& gate;
   privacy::ConsentLedger& consents;
-  Notifier& notifier;
+  Outbox& outbox;
   Settings settings;
   std::function<std::int64_t()> now;
-  Throttle per_login;
-  Throttle per_ip;
+  Throttle throttle;
+  OneTimeCodes codes;
+  LoginGuard guard;
   std::string dummy_hash;  // verified against for unknown logins, so both take as long
   LoginChanges login_changes;
+  // Last: destroyed first, finishing queued requests while the rest still lives.
+  RequestQueue requests;
 
   struct Row {
     std::string id;
@@ -157,17 +112,18 @@ struct AccountService::Impl {
     std::int64_t created_at;
   };
 
-  Impl(store::Database& db, privacy::Gate& gate, privacy::ConsentLedger& consents,
-       Notifier& notifier, Settings settings, std::function<std::int64_t()> now)
+  Impl(store::Database& db, privacy::Gate& gate, privacy::ConsentLedger& consents, Outbox& outbox,
+       Settings settings, std::function<std::int64_t()> now)
       : db(db),
         gate(gate),
         consents(consents),
-        notifier(notifier),
+        outbox(outbox),
         settings(std::move(settings)),
         now(now),
-        per_login(kLoginFailuresPerAccount, kThrottleWindow, now),
-        per_ip(kLoginFailuresPerIp, kThrottleWindow, now),
-        login_changes(db, gate, notifier, this->settings, now,
+        throttle(db, this->settings.throttle_key, now),
+        codes(db, gate, throttle, this->settings.code_ttl_seconds, now),
+        guard(throttle, now),
+        login_changes(db, gate, outbox, this->settings, now,
                       {[this](std::string_view account) { return RevokeAll(account); },
                        [this](std::string_view account, std::string_view field,
                               std::string_view old_v, std::string_view new_v) {
@@ -202,49 +158,34 @@ struct AccountService::Impl {
     return *row;
   }
 
-  // The account of a login, if any (blind-index lookup).
-  Result<std::optional<std::string>> Find(std::string_view login) {
-    ASSIGN_OR_RETURN(std::string canonical, CanonicalLogin(login));
-    return gate.FindSubject(LoginField(login), canonical);
-  }
-
   // The account `login` names for recovery: its current login, or a previous login
-  // still inside its revert window (login_change.h), set in `previous`.
+  // still inside its revert window (login_change.h), set in `previous`. Both are
+  // looked up always, so a known and an unknown login cost the same.
   struct Owner {
     std::string account;
     std::string previous;  // the previous login the codes go to; empty for the current one
   };
-  Result<std::optional<Owner>> FindOwner(std::string_view login) {
-    ASSIGN_OR_RETURN(std::string canonical, CanonicalLogin(login));
+  Result<std::optional<Owner>> FindOwner(std::string_view canonical) {
     ASSIGN_OR_RETURN(auto current, gate.FindSubject(LoginField(canonical), canonical));
-    ASSIGN_OR_RETURN(auto before, login_changes.FindByPrevious(canonical));  // looked up always
+    ASSIGN_OR_RETURN(auto before, login_changes.FindByPrevious(canonical));
     if (current) return std::optional<Owner>(Owner{*current, ""});
-    if (before) return std::optional<Owner>(Owner{*before, canonical});
+    if (before) return std::optional<Owner>(Owner{*before, std::string(canonical)});
     return std::optional<Owner>();
   }
 
   // The password once more, before a change a stolen session must not make alone
-  // (issue 15 defect 6). A wrong one is a failed login for the throttles.
+  // (issue 15 defect 6). It is a login attempt for the throttles (login_guard.h).
   Status Reauthenticate(const Row& row, std::string_view password, const Client& client,
                         std::int64_t* retry_after) {
     ASSIGN_OR_RETURN(std::string login, LoginOf(row));
-    const std::string login_key = "login:" + login;
-    const std::string ip_key = "ip:" + client.ip;
-    const std::int64_t wait = std::max(per_login.RetryAfter(login_key).value_or(0),
-                                       per_ip.RetryAfter(ip_key).value_or(0));
-    if (wait > 0) {
-      if (retry_after) *retry_after = wait;
-      return ResourceExhausted("too many wrong passwords; try again in " + std::to_string(wait) +
-                               " seconds");
-    }
+    ASSIGN_OR_RETURN(LoginGuard::Attempt attempt,
+                     guard.Begin(login, client.ip, client.device_cookie, retry_after));
     ASSIGN_OR_RETURN(std::string hash, Read(row.id, kPasswordField, Purpose::kSecurity));
     if (!crypto::VerifyPassword(hash, password)) {
-      per_login.Failure(login_key);
-      per_ip.Failure(ip_key);
       (void)RecordLogin(row.id, client, false);
       return Unauthenticated("password: wrong password");
     }
-    return Status::Ok();
+    return guard.Succeeded(attempt);
   }
 
   Status SetState(std::string_view id, AccountState state) {
@@ -267,77 +208,14 @@ struct AccountService::Impl {
     return Read(row.id, row.login_kind == "email" ? kEmailField : kPhoneField, Purpose::kService);
   }
 
+  // Queues a message that is a change of its own (a notice after the fact).
   Status Send(std::string_view account, std::string_view to, std::string subject, std::string body,
               std::string code) {
-    Message m;
-    m.account = std::string(account);
-    m.to = std::string(to);
-    m.subject = std::move(subject);
-    m.body = std::move(body);
-    m.code = std::move(code);
-    return notifier.Send(m);
+    return outbox.Send(
+        MakeMessage(account, to, std::move(subject), std::move(body), std::move(code)));
   }
 
-  // One-time codes: a new one replaces the account's earlier codes of the purpose.
-  // `context` (e.g. the new login a code proves) is bound into the hash, so the
-  // code only works together with it.
-  Result<std::string> IssueCode(std::string_view account, std::string_view purpose,
-                                std::string_view context = {}) {
-    const std::string code = NewCode();
-    const std::string id = NewId("code_");
-    ASSIGN_OR_RETURN(auto sealed, gate.Seal(account, kCodeField, CodeHash(code, context),
-                                            {"one_time_codes", "code_hash", id}));
-    ASSIGN_OR_RETURN(auto conn, db.Acquire());
-    store::Transaction tx(*conn);
-    RETURN_IF_ERROR(tx.begin_status());
-    const store::Value del[] = {std::string(account), std::string(purpose)};
-    RETURN_IF_ERROR(
-        conn->Exec("DELETE FROM one_time_codes WHERE account = $1 AND purpose = $2", del).status());
-    const store::Value ins[] = {id, std::string(account), std::string(purpose),
-                                store::Blob(std::move(sealed)), now() + settings.code_ttl_seconds};
-    RETURN_IF_ERROR(conn->Exec("INSERT INTO one_time_codes (id, account, purpose, code_hash, "
-                               "expires_at, attempts) VALUES ($1, $2, $3, $4, $5, 0)",
-                               ins)
-                        .status());
-    RETURN_IF_ERROR(tx.Commit());
-    return code;
-  }
-
-  // Consumes the code if right. InvalidArgument (one message) if wrong, expired or
-  // absent; ResourceExhausted after too many wrong tries.
-  Status CheckCode(std::string_view account, std::string_view purpose, std::string_view code,
-                   std::string_view context = {}) {
-    ASSIGN_OR_RETURN(auto conn, db.Acquire());
-    const store::Value sel[] = {std::string(account), std::string(purpose)};
-    ASSIGN_OR_RETURN(auto rows, conn->Query("SELECT id, code_hash, expires_at, attempts FROM "
-                                            "one_time_codes WHERE account = $1 AND purpose = $2 "
-                                            "AND used_at IS NULL",
-                                            sel));
-    if (rows.empty() || rows[0].Int(2) < now()) return InvalidArgument(std::string(kWrongCode));
-    const std::string id = rows[0].Text(0);
-    if (rows[0].Int(3) >= settings.code_max_attempts) {
-      return ResourceExhausted("too many wrong codes; ask for a new one");
-    }
-    ASSIGN_OR_RETURN(std::string expected,
-                     gate.Open(account, kCodeField, rows[0].Bytes(1),
-                               {"one_time_codes", "code_hash", id}, Purpose::kSecurity, account));
-    const std::string given = CodeHash(code, context);
-    const bool right = expected.size() == given.size() &&
-                       sodium_memcmp(expected.data(), given.data(), given.size()) == 0;
-    const store::Value upd[] = {id, now()};
-    if (!right) {
-      RETURN_IF_ERROR(conn->Exec("UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = $1",
-                                 std::span<const store::Value>(upd, 1))
-                          .status());
-      return InvalidArgument(std::string(kWrongCode));
-    }
-    ASSIGN_OR_RETURN(std::int64_t used, conn->Exec("UPDATE one_time_codes SET used_at = $2 "
-                                                   "WHERE id = $1 AND used_at IS NULL",
-                                                   upd));
-    if (used != 1) return InvalidArgument(std::string(kWrongCode));  // a racing twin won
-    return Status::Ok();
-  }
-
+  // A new code of `purpose` and its message, queued together in one transaction.
   // `previous`: the code goes to that previous login (FindOwner), bound to it, and
   // kept apart from codes sent to the current login, which cannot replace it.
   Status SendCode(const Row& row, std::string_view purpose, const Client& client,
@@ -346,34 +224,57 @@ struct AccountService::Impl {
     if (previous.empty()) {
       ASSIGN_OR_RETURN(login, LoginOf(row));
     }
-    ASSIGN_OR_RETURN(std::string code, IssueCode(row.id, CodePurpose(purpose, previous), previous));
-    const bool en = English(client.lang);
-    std::string subject, body;
-    if (purpose == "verify") {
-      subject = en ? "Your Yongzhou Industrial Cloud verification code" : "永州工业云验证码";
-      body = en ? "Your verification code is " + code + ". It expires in 10 minutes."
-                : "您的验证码是 " + code + "，10 分钟内有效。";
-    } else if (purpose == "reset") {
-      subject = en ? "Reset your Yongzhou Industrial Cloud password" : "重置永州工业云密码";
-      body = en ? "Your password reset code is " + code +
-                      ". It expires in 10 minutes. If you "
-                      "did not ask for it, ignore this message."
-                : "您的密码重置验证码是 " + code + "，10 分钟内有效。如非本人操作，请忽略。";
-    } else {
-      subject = en ? "Report misuse of your account" : "报告账号被他人使用";
-      body = en ? "Your code to report misuse of your account is " + code + "."
-                : "您用于报告账号被他人使用的验证码是 " + code + "。";
-    }
-    return Send(row.id, login, std::move(subject), std::move(body), std::move(code));
+    ASSIGN_OR_RETURN(auto conn, db.Acquire());
+    store::Transaction tx(*conn);
+    RETURN_IF_ERROR(tx.begin_status());
+    ASSIGN_OR_RETURN(std::string code,
+                     codes.Issue(*conn, row.id, CodePurpose(purpose, previous), previous));
+    RETURN_IF_ERROR(outbox.Enqueue(*conn, CodeMessage(row.id, login, purpose, code, client.lang)));
+    RETURN_IF_ERROR(tx.Commit());
+    outbox.Wake();
+    return Status::Ok();
   }
 
   Status SendLoginChangeCode(const Row& row, const std::string& new_login, const Client& client) {
-    ASSIGN_OR_RETURN(std::string code, IssueCode(row.id, "change_login", new_login));
-    const bool en = English(client.lang);
-    return Send(row.id, new_login, en ? "Confirm your new login" : "确认新的登录手机号或邮箱",
-                en ? "Your code to make this your Yongzhou Industrial Cloud login is " + code + "."
-                   : "将此手机号或邮箱设为永州工业云登录账号的验证码是 " + code + "。",
-                code);
+    RETURN_IF_ERROR(codes.AllowIssue(new_login, client.ip, nullptr));
+    ASSIGN_OR_RETURN(auto conn, db.Acquire());
+    store::Transaction tx(*conn);
+    RETURN_IF_ERROR(tx.begin_status());
+    ASSIGN_OR_RETURN(std::string code, codes.Issue(*conn, row.id, "change_login", new_login));
+    RETURN_IF_ERROR(
+        outbox.Enqueue(*conn, LoginChangeCodeMessage(row.id, new_login, code, client.lang)));
+    RETURN_IF_ERROR(tx.Commit());
+    outbox.Wake();
+    return Status::Ok();
+  }
+
+  // A code proven by a logged-in account (a new login): counted per account and kind.
+  Status CheckCode(std::string_view account, std::string_view purpose, std::string_view code,
+                   std::string_view context = {}) {
+    return codes.Check(account, "", std::string(account), purpose, code, context,
+                       /*consume=*/true, nullptr);
+  }
+
+  // The request-path half of a code request (reset, misuse, resend): the login's
+  // form and the throttles, the same for every login; the rest is posted to the
+  // worker, which sends a code of `purpose` only if `wanted` accepts the account.
+  Status RequestCode(std::string_view login, const Client& client, std::string_view purpose,
+                     std::function<bool(const Row&)> wanted, std::int64_t* retry_after) {
+    ASSIGN_OR_RETURN(std::string canonical, CanonicalLogin(login));
+    RETURN_IF_ERROR(codes.AllowIssue(canonical, client.ip, retry_after));
+    return requests.Post(
+        [this, canonical, client, purpose = std::string(purpose), wanted = std::move(wanted)] {
+          Status s = [&]() -> Status {
+            ASSIGN_OR_RETURN(auto owner, FindOwner(canonical));
+            if (!owner) return Status::Ok();
+            ASSIGN_OR_RETURN(auto row, Load(owner->account));
+            if (!row || !wanted(*row)) return Status::Ok();
+            return SendCode(*row, purpose, client, owner->previous);
+          }();
+          // The status names no login: safe to log.
+          if (!s.ok())
+            spdlog::error("accounts: a {} code request failed: {}", purpose, s.message());
+        });
   }
 
   Status RevokeAll(std::string_view account, std::string_view except_token_hash_hex = {}) {
@@ -464,6 +365,7 @@ struct AccountService::Impl {
     const std::string id = NewId("misuse_");
     ASSIGN_OR_RETURN(auto sealed,
                      gate.Seal(row.id, kMisuseField, note, {"misuse_reports", "note", id}));
+    ASSIGN_OR_RETURN(std::string login, LoginOf(row));
     {
       ASSIGN_OR_RETURN(auto conn, db.Acquire());
       store::Transaction tx(*conn);
@@ -478,24 +380,20 @@ struct AccountService::Impl {
       RETURN_IF_ERROR(
           conn->Exec("UPDATE accounts SET must_reset = 1, updated_at = $1 WHERE id = $2", acc)
               .status());
+      RETURN_IF_ERROR(outbox.Enqueue(*conn, MisuseNotice(row.id, login)));
       RETURN_IF_ERROR(tx.Commit());
     }
+    outbox.Wake();
     // Sessions created between the first revocation and the flag are revoked too.
     RETURN_IF_ERROR(RevokeAll(row.id));
-    ASSIGN_OR_RETURN(std::string login, LoginOf(row));
-    (void)Send(row.id, login, "永州工业云账号安全通知 / Account security notice",
-               "您报告了账号被他人使用：所有登录已被退出，请重置密码后再登录。\n"
-               "You reported that someone else used your account: every session was ended. "
-               "Reset your password to log in again.",
-               "");
     return id;
   }
 };
 
 AccountService::AccountService(store::Database& db, privacy::Gate& gate,
-                               privacy::ConsentLedger& consents, Notifier& notifier,
-                               Settings settings, std::function<std::int64_t()> now)
-    : impl_(std::make_unique<Impl>(db, gate, consents, notifier, std::move(settings),
+                               privacy::ConsentLedger& consents, Outbox& outbox, Settings settings,
+                               std::function<std::int64_t()> now)
+    : impl_(std::make_unique<Impl>(db, gate, consents, outbox, std::move(settings),
                                    std::move(now))) {}
 
 AccountService::~AccountService() = default;
@@ -530,6 +428,8 @@ Result<Registered> AccountService::Register(const Registration& r, const Client&
   // A login changed away within 7 days stays its old account's (login_change.h).
   ASSIGN_OR_RETURN(bool taken, m.login_changes.Taken(login));
   if (taken) return AlreadyExists("login: this phone number or e-mail is already registered");
+  // Registering sends a code: it counts against the login's and the client's codes.
+  RETURN_IF_ERROR(m.codes.AllowIssue(login, client.ip, nullptr));
   ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(r.password));
 
   const std::string id = NewId("acct_");
@@ -553,96 +453,92 @@ Result<Registered> AccountService::Register(const Registration& r, const Client&
                                {"enterprise", r.enterprise}, {"birth_date", r.birth_date},
                                {"guardian", r.guardian},     {"registered_at", now}};
     RETURN_IF_ERROR(m.gate.WriteOnce(id, kRecordField, boost::json::serialize(record)));
+    // The account, its code and the message carrying it commit together: a client
+    // told 201 has a code on the way, and one told otherwise has no account.
     ASSIGN_OR_RETURN(auto conn, m.db.Acquire());
+    store::Transaction tx(*conn);
+    RETURN_IF_ERROR(tx.begin_status());
     const store::Value p[] = {id,
                               std::string(AccountStateName(AccountState::kPendingVerification)),
                               std::string(IsEmail(login) ? "email" : "phone"),
                               std::int64_t{minor ? 1 : 0},
                               std::int64_t{*age < m.settings.sensitive_age ? 1 : 0},
                               now};
-    return conn
-        ->Exec(
-            "INSERT INTO accounts (id, state, login_kind, minor, under_sensitive_age, "
-            "must_reset, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
-            p)
-        .status();
+    RETURN_IF_ERROR(
+        conn->Exec("INSERT INTO accounts (id, state, login_kind, minor, under_sensitive_age, "
+                   "must_reset, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
+                   p)
+            .status());
+    ASSIGN_OR_RETURN(std::string code, m.codes.Issue(*conn, id, "verify"));
+    RETURN_IF_ERROR(m.outbox.Enqueue(*conn, CodeMessage(id, login, "verify", code, client.lang)));
+    return tx.Commit();
   };
   if (Status s = store_all(); !s.ok()) {
     (void)m.gate.Erase(id);  // nothing half-registered stays readable
     return s;
   }
-  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(id));
-  RETURN_IF_ERROR(m.SendCode(row, "verify", client));
+  m.outbox.Wake();
   return Registered{id, AccountState::kPendingVerification};
 }
 
-Result<Registered> AccountService::Verify(std::string_view login, std::string_view code) {
+Result<Registered> AccountService::Verify(std::string_view login, std::string_view code,
+                                          const Client& client, std::int64_t* retry_after) {
   Impl& m = *impl_;
-  ASSIGN_OR_RETURN(auto id, m.Find(login));
-  if (!id) return InvalidArgument(std::string(kWrongCode));
-  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(*id));
-  if (row.state != AccountState::kPendingVerification) {
-    return FailedPrecondition("this account is already verified");
-  }
-  RETURN_IF_ERROR(m.CheckCode(row.id, "verify", code));
+  ASSIGN_OR_RETURN(std::string canonical, CanonicalLogin(login));
+  ASSIGN_OR_RETURN(auto id, m.gate.FindSubject(LoginField(canonical), canonical));
+  // The same lookups whether the login exists or not; a verified account has no
+  // verify code, so it answers as an unknown login does (issue 15 defect 4).
+  ASSIGN_OR_RETURN(auto loaded, m.Load(id.value_or("")));
+  const bool pending = loaded && loaded->state == AccountState::kPendingVerification;
+  RETURN_IF_ERROR(m.codes.Check(canonical, client.ip, pending ? id : std::nullopt, "verify", code,
+                                "", /*consume=*/true, retry_after));
+  const Impl::Row& row = *loaded;
   if (!row.minor) {
     RETURN_IF_ERROR(m.SetState(row.id, AccountState::kActive));
     return Registered{row.id, AccountState::kActive};
   }
   // C5.1: a minor waits for a parent or guardian, who gets a one-time link.
+  ASSIGN_OR_RETURN(std::string guardian, m.Read(row.id, kGuardianField, Purpose::kService));
+  ASSIGN_OR_RETURN(std::string name, m.Read(row.id, kNameField, Purpose::kService));
   const std::string token = RandomHex(32);
+  const std::string link = m.settings.public_url + "/guardian/" + token;
   {
+    // The link, the state and the message to the guardian commit together.
     ASSIGN_OR_RETURN(auto conn, m.db.Acquire());
+    store::Transaction tx(*conn);
+    RETURN_IF_ERROR(tx.begin_status());
     const store::Value p[] = {HashBlob(token), row.id, m.now(),
                               m.now() + m.settings.guardian_link_ttl_seconds};
     RETURN_IF_ERROR(conn->Exec("INSERT INTO guardian_links (token_hash, account, created_at, "
                                "expires_at) VALUES ($1, $2, $3, $4)",
                                p)
                         .status());
+    const store::Value st[] = {std::string(AccountStateName(AccountState::kPendingGuardian)),
+                               m.now(), row.id};
+    RETURN_IF_ERROR(
+        conn->Exec("UPDATE accounts SET state = $1, updated_at = $2 WHERE id = $3", st).status());
+    RETURN_IF_ERROR(m.outbox.Enqueue(*conn, GuardianMessage(row.id, guardian, name, link, token)));
+    RETURN_IF_ERROR(tx.Commit());
   }
-  RETURN_IF_ERROR(m.SetState(row.id, AccountState::kPendingGuardian));
-  ASSIGN_OR_RETURN(std::string guardian, m.Read(row.id, kGuardianField, Purpose::kService));
-  ASSIGN_OR_RETURN(std::string name, m.Read(row.id, kNameField, Purpose::kService));
-  const std::string link = m.settings.public_url + "/guardian/" + token;
-  RETURN_IF_ERROR(m.Send(
-      row.id, guardian, "永州工业云：请确认是否同意 / Please confirm your consent",
-      "“" + name +
-          "”在永州工业云注册了账号，并填写您为其监护人。请打开以下链接查看并确认是否同意：\n" +
-          link + "\n\n" + "\"" + name +
-          "\" registered an account on Yongzhou Industrial Cloud and named you as their parent "
-          "or guardian. Open this link to review and confirm your consent:\n" +
-          link,
-      token));
+  m.outbox.Wake();
   return Registered{row.id, AccountState::kPendingGuardian};
 }
 
-Status AccountService::ResendVerification(std::string_view login, const Client& client) {
-  Impl& m = *impl_;
-  ASSIGN_OR_RETURN(auto id, m.Find(login));
-  if (!id) return Status::Ok();  // no enumeration
-  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(*id));
-  if (row.state != AccountState::kPendingVerification) return Status::Ok();
-  return m.SendCode(row, "verify", client);
+Status AccountService::ResendVerification(std::string_view login, const Client& client,
+                                          std::int64_t* retry_after) {
+  return impl_->RequestCode(
+      login, client, "verify",
+      [](const Impl::Row& row) { return row.state == AccountState::kPendingVerification; },
+      retry_after);
 }
 
 Result<NewSession> AccountService::Login(std::string_view login, std::string_view password,
                                          const Client& client, std::int64_t* retry_after) {
   Impl& m = *impl_;
   ASSIGN_OR_RETURN(std::string canonical, CanonicalLogin(login));
-  const std::string login_key = "login:" + canonical;
-  const std::string ip_key = "ip:" + client.ip;
-  const std::int64_t wait = std::max(m.per_login.RetryAfter(login_key).value_or(0),
-                                     m.per_ip.RetryAfter(ip_key).value_or(0));
-  if (wait > 0) {
-    if (retry_after) *retry_after = wait;
-    return ResourceExhausted("too many failed logins; try again in " + std::to_string(wait) +
-                             " seconds");
-  }
-  auto fail = [&]() -> Status {
-    m.per_login.Failure(login_key);
-    m.per_ip.Failure(ip_key);
-    return Unauthenticated(std::string(kWrongLogin));
-  };
+  ASSIGN_OR_RETURN(LoginGuard::Attempt attempt,
+                   m.guard.Begin(canonical, client.ip, client.device_cookie, retry_after));
+  auto fail = [&]() -> Status { return Unauthenticated(std::string(kWrongLogin)); };
   ASSIGN_OR_RETURN(auto id, m.gate.FindSubject(LoginField(canonical), canonical));
   if (!id) {
     (void)crypto::VerifyPassword(m.dummy_hash, password);  // the same work as a real check
@@ -653,7 +549,7 @@ Result<NewSession> AccountService::Login(std::string_view login, std::string_vie
     (void)m.RecordLogin(*id, client, false);
     return fail();
   }
-  m.per_login.Success(login_key);
+  RETURN_IF_ERROR(m.guard.Succeeded(attempt));
   ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(*id));
   switch (row.state) {
     case AccountState::kPendingVerification:
@@ -674,7 +570,10 @@ Result<NewSession> AccountService::Login(std::string_view login, std::string_vie
     }
   }
   RETURN_IF_ERROR(m.RecordLogin(row.id, client, true));
-  return m.CreateSession(row.id, client);
+  ASSIGN_OR_RETURN(NewSession session, m.CreateSession(row.id, client));
+  // OWASP device cookie: this browser keeps its own allowance for this login.
+  session.device_cookie = m.guard.IssueCookie(canonical);
+  return session;
 }
 
 Result<Session> AccountService::Authenticate(std::string_view token) {
@@ -894,29 +793,34 @@ Status AccountService::ChangePassword(std::string_view account_id, std::string_v
   return m.RevokeAll(row.id, keep_session_token);
 }
 
-Status AccountService::RequestPasswordReset(std::string_view login, const Client& client) {
-  Impl& m = *impl_;
-  ASSIGN_OR_RETURN(auto owner, m.FindOwner(login));
-  if (!owner) return Status::Ok();  // the same answer: no enumeration
-  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(owner->account));
-  return m.SendCode(row, "reset", client, owner->previous);
+Status AccountService::RequestPasswordReset(std::string_view login, const Client& client,
+                                            std::int64_t* retry_after) {
+  return impl_->RequestCode(
+      login, client, "reset", [](const Impl::Row&) { return true; }, retry_after);
 }
 
 Status AccountService::ResetPassword(std::string_view login, std::string_view code,
-                                     std::string_view next) {
+                                     std::string_view next, const Client& client,
+                                     std::int64_t* retry_after) {
   Impl& m = *impl_;
-  ASSIGN_OR_RETURN(auto owner, m.FindOwner(login));
-  if (!owner) return InvalidArgument(std::string(kWrongCode));
-  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(owner->account));
+  ASSIGN_OR_RETURN(std::string canonical, CanonicalLogin(login));
+  ASSIGN_OR_RETURN(auto owner, m.FindOwner(canonical));
+  const std::string previous = owner ? owner->previous : std::string();
+  const std::string kind = CodePurpose("reset", previous);
+  ASSIGN_OR_RETURN(auto loaded, m.Load(owner ? owner->account : std::string()));
+  // The code first: the password rules speak only to the holder of the code.
+  RETURN_IF_ERROR(m.codes.Check(canonical, client.ip,
+                                loaded ? std::optional<std::string>(loaded->id) : std::nullopt,
+                                kind, code, previous, /*consume=*/false, retry_after));
+  const Impl::Row& row = *loaded;
   ASSIGN_OR_RETURN(std::string current_login, m.LoginOf(row));
   ASSIGN_OR_RETURN(std::string name, m.Read(row.id, kNameField, Purpose::kService));
   std::vector<std::string> personal = {current_login, name};
   if (!owner->previous.empty()) personal.push_back(owner->previous);
   RETURN_IF_ERROR(CheckNewPassword(next, personal));  // before the code is spent
-  RETURN_IF_ERROR(
-      m.CheckCode(row.id, CodePurpose("reset", owner->previous), code, owner->previous));
+  RETURN_IF_ERROR(m.codes.Consume(row.id, kind));
   // Proven by the previous login: the change it did not make is undone first.
-  if (!owner->previous.empty()) RETURN_IF_ERROR(m.login_changes.Revert(row.id));
+  if (!previous.empty()) RETURN_IF_ERROR(m.login_changes.Revert(row.id));
   ASSIGN_OR_RETURN(std::string fresh, crypto::HashPassword(next));
   RETURN_IF_ERROR(m.gate.Write(row.id, kPasswordField, fresh));
   {
@@ -1017,24 +921,34 @@ Result<std::string> AccountService::ReportMisuse(std::string_view account_id,
   return m.Misuse(row, "session", note);
 }
 
-Status AccountService::RequestMisuseCode(std::string_view login, const Client& client) {
-  Impl& m = *impl_;
-  ASSIGN_OR_RETURN(auto owner, m.FindOwner(login));
-  if (!owner) return Status::Ok();  // no enumeration
-  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(owner->account));
-  return m.SendCode(row, "misuse", client, owner->previous);
+Status AccountService::RequestMisuseCode(std::string_view login, const Client& client,
+                                         std::int64_t* retry_after) {
+  return impl_->RequestCode(
+      login, client, "misuse", [](const Impl::Row&) { return true; }, retry_after);
 }
 
 Result<std::string> AccountService::ReportMisuseWithCode(std::string_view login,
                                                          std::string_view code,
-                                                         std::string_view note) {
+                                                         std::string_view note,
+                                                         const Client& client,
+                                                         std::int64_t* retry_after) {
   Impl& m = *impl_;
-  ASSIGN_OR_RETURN(auto owner, m.FindOwner(login));
-  if (!owner) return InvalidArgument(std::string(kWrongCode));
-  ASSIGN_OR_RETURN(Impl::Row row, m.MustLoad(owner->account));
-  RETURN_IF_ERROR(
-      m.CheckCode(row.id, CodePurpose("misuse", owner->previous), code, owner->previous));
-  if (!owner->previous.empty()) {
+  ASSIGN_OR_RETURN(std::string canonical, CanonicalLogin(login));
+  // The note is checked before the code, the same for every login, so a bad note
+  // does not spend the code.
+  if (note.size() > kMaxNoteBytes) {
+    return InvalidArgument("note: at most " + std::to_string(kMaxNoteBytes) + " bytes");
+  }
+  if (!CountCodePoints(note)) return InvalidArgument("note: must be valid UTF-8 text");
+  ASSIGN_OR_RETURN(auto owner, m.FindOwner(canonical));
+  const std::string previous = owner ? owner->previous : std::string();
+  ASSIGN_OR_RETURN(auto loaded, m.Load(owner ? owner->account : std::string()));
+  RETURN_IF_ERROR(m.codes.Check(canonical, client.ip,
+                                loaded ? std::optional<std::string>(loaded->id) : std::nullopt,
+                                CodePurpose("misuse", previous), code, previous,
+                                /*consume=*/true, retry_after));
+  Impl::Row row = *loaded;
+  if (!previous.empty()) {
     // Proven by the previous login: the change it did not make is undone first.
     RETURN_IF_ERROR(m.login_changes.Revert(row.id));
     ASSIGN_OR_RETURN(row, m.MustLoad(row.id));  // the login's kind may be back to the old one
@@ -1083,5 +997,7 @@ Status AccountService::DeleteAccount(std::string_view account_id, std::string_vi
   }
   return tx.Commit();
 }
+
+void AccountService::WaitIdle() { impl_->requests.WaitIdle(); }
 
 }  // namespace yz::accounts

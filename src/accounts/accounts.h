@@ -15,8 +15,20 @@
 //
 // Login answers the same Unauthenticated message for an unknown login and for a
 // wrong password, and spends the same argon2id work on both (an unknown login is
-// checked against a dummy hash). Failures are throttled per login and per client
-// IP: ResourceExhausted, with the seconds to wait in Login's `retry_after`.
+// checked against a dummy hash). Tries are throttled (login_guard.h): per device
+// cookie for a browser that logged in to the login before, else per login and per
+// client network: ResourceExhausted, with the seconds to wait in `retry_after`.
+//
+// One-time codes (one_time_codes.h): wrong tries are limited per login and kind
+// across every code, and per client network; issuing is limited per login and per
+// client network. Every endpoint that takes a login answers an unknown login as an
+// existing one (issue 15 defect 4): the code checks do the same work on both
+// paths, and the requests that send a code (reset, misuse, resend) only check the
+// login's form and the throttles before answering; a worker thread does the lookup,
+// the code and the message.
+//
+// Messages are queued in the outbox (outbox.h) in the transaction of the change
+// that causes them, and delivered afterwards by the delivery worker.
 //
 // Sessions: a random 256-bit token (base64url), of which only the SHA-256 is
 // stored; idle expiry (`session_idle_seconds`) and absolute expiry
@@ -38,8 +50,9 @@
 #include <vector>
 
 #include "accounts/notifier.h"
-#include "accounts/throttle.h"
+#include "accounts/outbox.h"
 #include "core/status.h"
+#include "crypto/secret_key.h"
 #include "privacy/consent.h"
 #include "privacy/gate.h"
 #include "store/database.h"
@@ -53,7 +66,6 @@ struct Settings {
   int adult_age = 18;      // under this, a guardian must consent (C5.1)
   int sensitive_age = 14;  // under this, the child's data is sensitive (PIPL Art. 28)
   std::int64_t code_ttl_seconds = 10 * 60;
-  int code_max_attempts = 5;
   std::int64_t guardian_link_ttl_seconds = 7 * 24 * 3600;
   // After a login change, how long the previous login can undo it (login_change.h).
   std::int64_t login_revert_seconds = 7 * 24 * 3600;
@@ -64,6 +76,9 @@ struct Settings {
   // Browser family and major version from a User-Agent, kept with sessions and logins
   // (serve passes the uap-core parser); empty: the small built-in table (client_info.h).
   std::function<std::string(std::string_view user_agent)> browser_label;
+  // Keys the throttle counters and signs device cookies; the same on every node
+  // (serve derives it from the blind-index root). Null: a random key (one node).
+  std::shared_ptr<const crypto::SecretKey> throttle_key;
 };
 
 // Where a request came from, for sessions, throttling and the login history.
@@ -71,6 +86,7 @@ struct Client {
   std::string ip;              // the client IP (already resolved through trusted proxies)
   std::string user_agent;      // raw User-Agent; only its browser family is kept
   std::string lang = "zh-CN";  // language for messages sent to the user
+  std::string device_cookie;   // the yz_device cookie, if the browser sent one
 };
 
 struct Registration {
@@ -136,6 +152,7 @@ struct Session {
 struct NewSession {
   std::string token;  // give to the client once; only its hash is kept
   Session session;
+  std::string device_cookie;  // a fresh device cookie for this login (login_guard.h)
 };
 
 struct LoginEvent {
@@ -163,7 +180,7 @@ struct GuardianRequest {
 class AccountService {
  public:
   AccountService(store::Database& db, privacy::Gate& gate, privacy::ConsentLedger& consents,
-                 Notifier& notifier, Settings settings, std::function<std::int64_t()> now);
+                 Outbox& outbox, Settings settings, std::function<std::int64_t()> now);
   ~AccountService();
 
   // C1.1. Validates everything first (InvalidArgument naming the field), refuses a
@@ -172,11 +189,17 @@ class AccountService {
   // verification code to the login.
   Result<Registered> Register(const Registration& r, const Client& client);
   // Proves the login with the code. Activates an adult; sends the guardian link for
-  // a minor (state kPendingGuardian). InvalidArgument for a wrong or expired code
-  // (the same message), ResourceExhausted after code_max_attempts.
-  Result<Registered> Verify(std::string_view login, std::string_view code);
-  // Sends a fresh verification code (the previous one stops working).
-  Status ResendVerification(std::string_view login, const Client& client);
+  // a minor (state kPendingGuardian). InvalidArgument (one message) for a wrong or
+  // expired code, an unknown login, or one already verified; ResourceExhausted with
+  // *retry_after when the login's or the client's tries are used up.
+  Result<Registered> Verify(std::string_view login, std::string_view code, const Client& client,
+                            std::int64_t* retry_after = nullptr);
+  // Sends a fresh verification code (the previous one stops working) if the login
+  // waits for one; Ok either way, once queued. ResourceExhausted when too many
+  // codes were asked for the login or from the client; Unavailable if the queue is
+  // full.
+  Status ResendVerification(std::string_view login, const Client& client,
+                            std::int64_t* retry_after = nullptr);
 
   // Login by phone or e-mail and password. Unauthenticated (one message) for an
   // unknown login or wrong password; FailedPrecondition for an account that is not
@@ -227,13 +250,18 @@ class AccountService {
   // password policy. Other sessions are revoked; the calling one stays.
   Status ChangePassword(std::string_view account_id, std::string_view current,
                         std::string_view next, std::string_view keep_session_token = {});
-  // Sends a reset code if the login exists; Ok either way (no enumeration). Within
-  // 7 days of a login change the previous login also gets one, and resetting with
-  // it first undoes the change (login_change.h); the same holds for misuse codes.
-  Status RequestPasswordReset(std::string_view login, const Client& client);
+  // Sends a reset code if the login exists; Ok either way once queued (no
+  // enumeration). Within 7 days of a login change the previous login also gets one,
+  // and resetting with it first undoes the change (login_change.h); the same holds
+  // for misuse codes. The same errors as ResendVerification.
+  Status RequestPasswordReset(std::string_view login, const Client& client,
+                              std::int64_t* retry_after = nullptr);
   // Sets the new password with the reset code, revokes every session, clears
-  // must_reset_password. InvalidArgument for a wrong/expired code.
-  Status ResetPassword(std::string_view login, std::string_view code, std::string_view next);
+  // must_reset_password. InvalidArgument for a wrong/expired code or an unknown
+  // login (the code is checked before the password, so only the holder of the code
+  // learns why a password is refused); ResourceExhausted as Verify.
+  Status ResetPassword(std::string_view login, std::string_view code, std::string_view next,
+                       const Client& client, std::int64_t* retry_after = nullptr);
 
   // C5.1: the guardian link's token (from the message) -> what it is about.
   Result<GuardianRequest> GetGuardianRequest(std::string_view token);
@@ -248,15 +276,21 @@ class AccountService {
   // Without one: RequestMisuseCode sends a code to the login, ReportMisuseWithCode
   // proves it. Returns the report id.
   Result<std::string> ReportMisuse(std::string_view account_id, std::string_view note);
-  Status RequestMisuseCode(std::string_view login, const Client& client);
+  Status RequestMisuseCode(std::string_view login, const Client& client,
+                           std::int64_t* retry_after = nullptr);
   Result<std::string> ReportMisuseWithCode(std::string_view login, std::string_view code,
-                                           std::string_view note);
+                                           std::string_view note, const Client& client,
+                                           std::int64_t* retry_after = nullptr);
   // Recent logins (security purpose), newest first, at most `limit`.
   Result<std::vector<LoginEvent>> RecentLogins(std::string_view account_id, int limit = 20);
 
   // Erasure: `confirmation` must equal the account's login. Crypto-shreds every
   // personal value through the gate, then deletes the account's rows.
   Status DeleteAccount(std::string_view account_id, std::string_view confirmation);
+
+  // Returns once the code requests queued so far (reset, misuse, resend) are
+  // handled and their messages queued in the outbox (tests; shutdown).
+  void WaitIdle();
 
  private:
   struct Impl;

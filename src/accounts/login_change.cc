@@ -34,11 +34,11 @@ struct LoginChanges::Window {
   std::int64_t expires_at = 0;
 };
 
-LoginChanges::LoginChanges(store::Database& db, privacy::Gate& gate, Notifier& notifier,
+LoginChanges::LoginChanges(store::Database& db, privacy::Gate& gate, Outbox& outbox,
                            const Settings& settings, std::function<std::int64_t()> now, Hooks hooks)
     : db_(db),
       gate_(gate),
-      notifier_(notifier),
+      outbox_(outbox),
       settings_(settings),
       now_(std::move(now)),
       hooks_(std::move(hooks)) {}
@@ -158,7 +158,7 @@ Status LoginChanges::Apply(std::string_view account, std::string_view old_login,
       "session ends, and you set a new password.\n" +
       link;
   m.code = token;
-  return notifier_.Send(m);
+  return outbox_.Send(m);
 }
 
 Result<LoginRevert> LoginChanges::Describe(std::string_view token) {
@@ -238,7 +238,7 @@ Status LoginChanges::RevertWindow(std::string_view account, const Window& w) {
       "请重置密码后再登录。\n"
       "The login change was undone: the account is back on this login and every session "
       "ended. Reset your password to log in again.";
-  return notifier_.Send(m);
+  return outbox_.Send(m);
 }
 
 }  // namespace yz::accounts

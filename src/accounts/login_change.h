@@ -32,7 +32,7 @@
 #include <string_view>
 
 #include "accounts/accounts.h"
-#include "accounts/notifier.h"
+#include "accounts/outbox.h"
 #include "core/status.h"
 #include "privacy/gate.h"
 #include "store/database.h"
@@ -49,7 +49,7 @@ class LoginChanges {
         append_history;
   };
 
-  LoginChanges(store::Database& db, privacy::Gate& gate, Notifier& notifier,
+  LoginChanges(store::Database& db, privacy::Gate& gate, Outbox& outbox,
                const Settings& settings, std::function<std::int64_t()> now, Hooks hooks);
 
   // `canonical` is an account's login, or a previous login inside its window.
@@ -82,7 +82,7 @@ class LoginChanges {
 
   store::Database& db_;
   privacy::Gate& gate_;
-  Notifier& notifier_;
+  Outbox& outbox_;
   const Settings& settings_;
   std::function<std::int64_t()> now_;
   Hooks hooks_;

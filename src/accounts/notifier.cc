@@ -7,9 +7,7 @@
 
 #include <algorithm>
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -24,10 +22,8 @@
 namespace yz::accounts {
 namespace {
 
-constexpr std::string_view kField = "notification.message";
-constexpr std::string_view kTable = "outbox";
-constexpr std::string_view kColumn = "sealed";
-
+// The outbox file's line: the same fields `yzcloud outbox` prints, and the time
+// the message was queued.
 std::string ToJson(const Message& m) {
   boost::json::object o;
   o["to"] = m.to;
@@ -36,27 +32,6 @@ std::string ToJson(const Message& m) {
   o["code"] = m.code;
   o["created_at"] = m.created_at;
   return boost::json::serialize(o);
-}
-
-Result<Message> FromJson(std::string_view account, std::string_view text) {
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(text, ec);
-  if (ec || !v.is_object()) return Internal("outbox: a message does not parse as JSON");
-  const boost::json::object& o = v.get_object();
-  auto str = [&o](std::string_view key) -> std::string {
-    const boost::json::value* f = o.if_contains(key);
-    return f && f->is_string() ? std::string(f->get_string()) : std::string();
-  };
-  Message m;
-  m.account = std::string(account);
-  m.to = str("to");
-  m.subject = str("subject");
-  m.body = str("body");
-  m.code = str("code");
-  if (const boost::json::value* t = o.if_contains("created_at"); t && t->is_int64()) {
-    m.created_at = t->get_int64();
-  }
-  return m;
 }
 
 // Appends `line` to `path` in one write(2) with O_APPEND, so lines from several
@@ -201,21 +176,19 @@ std::size_t ReadUpload(char* buffer, std::size_t size, std::size_t count, void* 
 
 class SmtpNotifier final : public Notifier {
  public:
-  SmtpNotifier(std::unique_ptr<OutboxNotifier> outbox, std::string url, std::string from,
-               std::string user, std::string password, std::function<std::int64_t()> now)
-      : outbox_(std::move(outbox)),
+  SmtpNotifier(std::unique_ptr<FileNotifier> file, std::string url, std::string from,
+               std::string user, std::string password)
+      : file_(std::move(file)),
         url_(std::move(url)),
         from_(std::move(from)),
         user_(std::move(user)),
-        password_(std::move(password)),
-        now_(std::move(now)) {}
+        password_(std::move(password)) {}
 
   Status Send(const Message& message) override {
-    // No SMS gateway in this deployment: phone numbers go to the outbox.
-    if (message.to.find('@') == std::string::npos) return outbox_->Send(message);
+    // No SMS gateway in this deployment: phone numbers go to the outbox file.
+    if (message.to.find('@') == std::string::npos) return file_->Send(message);
     if (!SafeAddress(message.to)) return InvalidArgument("notifier: not a usable e-mail address");
-    Message m = message;
-    m.created_at = now_();
+    const Message& m = message;
     const std::string mime = MimeMessage(m, from_);
     Upload upload{&mime};
 
@@ -258,71 +231,24 @@ class SmtpNotifier final : public Notifier {
   }
 
  private:
-  std::unique_ptr<OutboxNotifier> outbox_;
+  std::unique_ptr<FileNotifier> file_;
   const std::string url_;
   const std::string from_;
   const std::string user_;
   const std::string password_;
-  std::function<std::int64_t()> now_;
 };
 
 }  // namespace
 
-OutboxNotifier::OutboxNotifier(store::Database& db, privacy::Gate& gate, std::filesystem::path file,
-                               std::function<std::int64_t()> now)
-    : db_(db), gate_(gate), file_(std::move(file)), now_(std::move(now)) {}
+FileNotifier::FileNotifier(std::filesystem::path file) : file_(std::move(file)) {}
 
-Status OutboxNotifier::Send(const Message& message) {
-  Message m = message;
-  m.created_at = now_();
-  const std::string json = ToJson(m);
-  // The row id is not known before the insert, so the ciphertext is bound to a
-  // random message id instead: a sealed message moved to another row fails to open.
-  const std::string message_id = RandomHex(16);
-  ASSIGN_OR_RETURN(
-      std::vector<std::uint8_t> sealed,
-      gate_.Seal(m.account, kField, json, crypto::Binding{kTable, kColumn, message_id}));
-  {
-    ASSIGN_OR_RETURN(auto conn, db_.Acquire());
-    const store::Value params[] = {message_id, m.account, store::Blob(std::move(sealed)),
-                                   m.created_at};
-    auto inserted = conn->Exec(
-        "INSERT INTO outbox (message_id, account, sealed, created_at) VALUES ($1, $2, $3, $4)",
-        params);
-    if (!inserted.ok()) return inserted.status();
-  }
-  return AppendLine(file_, json + "\n");
+Status FileNotifier::Send(const Message& message) {
+  return AppendLine(file_, ToJson(message) + "\n");
 }
 
-Result<std::vector<Message>> OutboxNotifier::List(std::string_view actor) {
-  store::Rows rows;
-  {
-    ASSIGN_OR_RETURN(auto conn, db_.Acquire());
-    ASSIGN_OR_RETURN(rows,
-                     conn->Query("SELECT message_id, account, sealed FROM outbox ORDER BY id"));
-  }
-  std::vector<Message> out;
-  out.reserve(rows.size());
-  for (const store::Row& row : rows) {
-    const std::string message_id = row.Text(0);
-    const std::string account = row.Text(1);
-    const store::Blob sealed = row.Bytes(2);
-    auto json = gate_.Open(account, kField, sealed, crypto::Binding{kTable, kColumn, message_id},
-                           privacy::Purpose::kService, actor);
-    // An erased account's data key is gone: its messages no longer open.
-    if (!json.ok() && json.status().code() == Code::kPermissionDenied) continue;
-    if (!json.ok()) return json.status();
-    ASSIGN_OR_RETURN(Message m, FromJson(account, *json));
-    out.push_back(std::move(m));
-  }
-  return out;
-}
-
-Result<std::unique_ptr<Notifier>> MakeNotifier(const Config& config, store::Database& db,
-                                               privacy::Gate& gate,
-                                               std::function<std::int64_t()> now) {
-  auto outbox = std::make_unique<OutboxNotifier>(db, gate, config.OutboxFile(), now);
-  if (config.smtp_url.empty()) return std::unique_ptr<Notifier>(std::move(outbox));
+Result<std::unique_ptr<Notifier>> MakeNotifier(const Config& config) {
+  auto file = std::make_unique<FileNotifier>(config.OutboxFile());
+  if (config.smtp_url.empty()) return std::unique_ptr<Notifier>(std::move(file));
   if (!config.smtp_url.starts_with("smtp://") && !config.smtp_url.starts_with("smtps://")) {
     return InvalidArgument("smtp_url: must start with smtp:// or smtps://");
   }
@@ -336,8 +262,8 @@ Result<std::unique_ptr<Notifier>> MakeNotifier(const Config& config, store::Data
   // The password never sits in yzcloud.toml; it comes from the environment.
   const char* password = std::getenv("YZCLOUD_SMTP_PASSWORD");
   return std::unique_ptr<Notifier>(
-      std::make_unique<SmtpNotifier>(std::move(outbox), config.smtp_url, config.smtp_from,
-                                     config.smtp_user, password ? password : "", std::move(now)));
+      std::make_unique<SmtpNotifier>(std::move(file), config.smtp_url, config.smtp_from,
+                                     config.smtp_user, password ? password : ""));
 }
 
 }  // namespace yz::accounts

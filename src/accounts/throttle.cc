@@ -1,90 +1,126 @@
 #include "accounts/throttle.h"
 
+#include <sodium.h>
+
 #include <algorithm>
-#include <bit>
 #include <cassert>
+#include <cstdlib>
 #include <utility>
-#include <vector>
 
 namespace yz::accounts {
 namespace {
 
-// Drops the failures of `times` that have left the window ending at `now`: a
-// failure at t counts while now - t < window.
-void Expire(std::deque<std::int64_t>& times, std::int64_t now, std::int64_t window) {
-  while (!times.empty() && now - times.front() >= window) times.pop_front();
-}
+constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "yzthrotl";
+static_assert(sizeof(kKdfContext) - 1 == crypto_kdf_CONTEXTBYTES);
+constexpr std::uint64_t kThrottleSubkey = 1;
+constexpr std::size_t kBucketBytes = 16;
+constexpr std::uint64_t kSweepEvery = 1000;
+
+// One statement on both backends: the row is created, counted in its window, or
+// started afresh when its window has ended. Every SET expression reads the old row.
+constexpr std::string_view kTakeSql =
+    "INSERT INTO throttles (bucket, window_end, count) VALUES ($1, $3, 1) "
+    "ON CONFLICT (bucket) DO UPDATE SET "
+    "count = CASE WHEN throttles.window_end <= $2 THEN 1 ELSE throttles.count + 1 END, "
+    "window_end = CASE WHEN throttles.window_end <= $2 THEN $3 ELSE throttles.window_end END "
+    "RETURNING count, window_end";
 
 }  // namespace
 
-Throttle::Throttle(int max_failures, std::int64_t window_seconds, std::function<std::int64_t()> now,
-                   std::size_t max_keys)
-    : max_failures_(max_failures),
-      window_(window_seconds),
-      now_(std::move(now)),
-      max_keys_(max_keys) {
-  assert(max_failures_ >= 1 && window_ >= 1 && max_keys_ >= 1 && now_);
+crypto::SecretKey DeriveThrottleKey(const crypto::SecretKey& blind_root) {
+  // libsodium cannot start only without an entropy source: nothing works then.
+  if (!crypto::EnsureSodium().ok()) std::abort();
+  auto key =
+      crypto::SecretKey::FillWith([&](std::span<std::uint8_t, crypto::SecretKey::kSize> out) {
+        crypto_kdf_derive_from_key(out.data(), out.size(), kThrottleSubkey, kKdfContext,
+                                   blind_root.data());
+        return Status::Ok();
+      });
+  return std::move(key).value();
 }
 
-std::optional<std::int64_t> Throttle::RetryAfter(std::string_view key) {
+Throttle::Throttle(store::Database& db, std::shared_ptr<const crypto::SecretKey> key,
+                   std::function<std::int64_t()> now, std::int64_t max_rows)
+    : db_(db), key_(std::move(key)), now_(std::move(now)), max_rows_(max_rows) {
+  if (!key_) key_ = std::make_shared<const crypto::SecretKey>(crypto::SecretKey::Random());
+  assert(now_ && max_rows_ >= 1);
+}
+
+std::string Throttle::Mac(std::string_view purpose, std::string_view text) const {
+  std::uint8_t out[32];
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, key_->data(), crypto::SecretKey::kSize, sizeof out);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(purpose.data()),
+                            purpose.size());
+  const unsigned char zero = 0;
+  crypto_generichash_update(&st, &zero, 1);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  crypto_generichash_final(&st, out, sizeof out);
+  return std::string(reinterpret_cast<const char*>(out), sizeof out);
+}
+
+store::Blob Throttle::Bucket(const Limit& limit, std::string_view subject) const {
+  const std::string mac = Mac(limit.name, subject);
+  return store::Blob(mac.begin(), mac.begin() + kBucketBytes);
+}
+
+Result<std::int64_t> Throttle::RetryAfter(const Limit& limit, std::string_view subject) {
   const std::int64_t now = now_();
-  std::lock_guard lock(mu_);
-  auto it = failures_.find(std::string(key));
-  if (it == failures_.end()) return std::nullopt;
-  Expire(it->second, now, window_);
-  if (it->second.empty()) {
-    failures_.erase(it);
-    return std::nullopt;
-  }
-  if (static_cast<int>(it->second.size()) < max_failures_) return std::nullopt;
-  // Blocked until the oldest counted failure leaves the window.
-  return std::max<std::int64_t>(1, it->second.front() + window_ - now);
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  const store::Value p[] = {Bucket(limit, subject)};
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Query("SELECT count, window_end FROM throttles WHERE bucket = $1", p));
+  if (rows.empty() || rows[0].Int(1) <= now || rows[0].Int(0) < limit.max) return 0;
+  return rows[0].Int(1) - now;
 }
 
-void Throttle::Failure(std::string_view key) {
+Result<std::int64_t> Throttle::Take(const Limit& limit, std::string_view subject) {
+  if (takes_.fetch_add(1, std::memory_order_relaxed) % kSweepEvery == kSweepEvery - 1) {
+    (void)Sweep();  // best effort: a failed sweep is retried 1,000 takes later
+  }
   const std::int64_t now = now_();
-  std::lock_guard lock(mu_);
-  auto it = failures_.find(std::string(key));
-  if (it == failures_.end()) {
-    // Memory stays bounded without a sweeper thread: expired keys are swept each
-    // time the table doubles (amortized O(1) per new key), and at `max_keys` the
-    // keys whose last failure is oldest are evicted, a sixteenth at a time so that
-    // a flood of new keys does not pay a full scan each. Evicting forgets a key's
-    // failures early, which favours an attacker only once the table is full of
-    // fresher keys; the cap protects the process first.
-    const std::size_t size = failures_.size();
-    if (size >= max_keys_ || (size >= 64 && std::has_single_bit(size))) {
-      for (auto e = failures_.begin(); e != failures_.end();) {
-        Expire(e->second, now, window_);
-        e = e->second.empty() ? failures_.erase(e) : std::next(e);
-      }
-    }
-    if (failures_.size() >= max_keys_) {
-      std::vector<std::pair<std::int64_t, const std::string*>> by_age;
-      by_age.reserve(failures_.size());
-      for (const auto& [k, times] : failures_) by_age.emplace_back(times.back(), &k);
-      const std::size_t evict =
-          std::min(by_age.size(), failures_.size() - max_keys_ + 1 + max_keys_ / 16);
-      std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(evict - 1),
-                       by_age.end());
-      std::vector<std::string> victims;
-      victims.reserve(evict);
-      for (std::size_t i = 0; i < evict; ++i) victims.push_back(*by_age[i].second);
-      for (const auto& v : victims) failures_.erase(v);
-    }
-    it = failures_.emplace(std::string(key), std::deque<std::int64_t>{}).first;
-  }
-  auto& times = it->second;
-  Expire(times, now, window_);
-  times.push_back(now);
-  // Only the newest max_failures count: "max_failures within the window" holds
-  // exactly when the oldest of them is still inside it.
-  while (static_cast<int>(times.size()) > max_failures_) times.pop_front();
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  const store::Value p[] = {Bucket(limit, subject), now, now + limit.window};
+  ASSIGN_OR_RETURN(auto rows, conn->Query(kTakeSql, p));
+  if (rows.empty()) return Internal("throttle: the counter returned no row");
+  if (rows[0].Int(0) <= limit.max) return 0;
+  return std::max<std::int64_t>(1, rows[0].Int(1) - now);
 }
 
-void Throttle::Success(std::string_view key) {
-  std::lock_guard lock(mu_);
-  failures_.erase(std::string(key));
+Status Throttle::Refund(const Limit& limit, std::string_view subject) {
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  const store::Value p[] = {Bucket(limit, subject), now_()};
+  return conn
+      ->Exec(
+          "UPDATE throttles SET count = count - 1 WHERE bucket = $1 AND count > 0 "
+          "AND window_end > $2",
+          p)
+      .status();
+}
+
+Status Throttle::Clear(const Limit& limit, std::string_view subject) {
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  const store::Value p[] = {Bucket(limit, subject)};
+  return conn->Exec("DELETE FROM throttles WHERE bucket = $1", p).status();
+}
+
+Result<std::int64_t> Throttle::Sweep() {
+  ASSIGN_OR_RETURN(auto conn, db_.Acquire());
+  const store::Value now[] = {now_()};
+  ASSIGN_OR_RETURN(std::int64_t deleted,
+                   conn->Exec("DELETE FROM throttles WHERE window_end <= $1", now));
+  ASSIGN_OR_RETURN(auto count, conn->Query("SELECT count(*) FROM throttles"));
+  const std::int64_t over = count.empty() ? 0 : count[0].Int(0) - max_rows_;
+  if (over > 0) {
+    // The rows nearest their end lose the least: their windows were closing anyway.
+    const store::Value n[] = {over};
+    ASSIGN_OR_RETURN(std::int64_t evicted,
+                     conn->Exec("DELETE FROM throttles WHERE bucket IN (SELECT bucket FROM "
+                                "throttles ORDER BY window_end LIMIT $1)",
+                                n));
+    deleted += evicted;
+  }
+  return deleted;
 }
 
 }  // namespace yz::accounts

@@ -1,13 +1,14 @@
-// `yzcloud outbox`: the queued messages (codes and links for phones, and for
-// e-mail when no SMTP server is configured), one JSON object a line, read through
+// `yzcloud outbox`: the queued messages (codes, links and notices, delivered or
+// still waiting for the delivery worker), one JSON object a line, read through
 // the gate as actor "cli:outbox" (each read is recorded where the account holder
 // can see it).
+#include "accounts/outbox.h"
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <iostream>
 #include <memory>
 
-#include "accounts/notifier.h"
 #include "cli/commands.h"
 #include "cli/privacy_setup.h"
 #include "store/database.h"
@@ -43,7 +44,7 @@ int Outbox(const ConfigFlags& flags) {
         " does not declare notification.message: publish the current one with "
         "`yzcloud policy publish`"));
   }
-  accounts::OutboxNotifier outbox(**db, *(*privacy)->gate, config.OutboxFile(), UnixNow);
+  accounts::Outbox outbox(**db, *(*privacy)->gate, UnixNow);
   auto messages = outbox.List(kActor);
   if (!messages.ok()) return fail(messages.status());
   for (const accounts::Message& m : *messages) {

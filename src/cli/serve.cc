@@ -11,7 +11,10 @@
 
 #include "accounts/accounts.h"
 #include "accounts/client_info.h"
+#include "accounts/delivery.h"
 #include "accounts/notifier.h"
+#include "accounts/outbox.h"
+#include "accounts/throttle.h"
 #include "cli/commands.h"
 #include "cli/privacy_setup.h"
 #include "collect/devices.h"
@@ -89,9 +92,19 @@ int Serve(const ConfigFlags& flags) {
   }
   privacy::Gate& gate = *(*privacy)->gate;
   privacy::ConsentLedger& consents = *(*privacy)->consents;
-  auto notifier = accounts::MakeNotifier(config, **db, gate, now);
+  auto notifier = accounts::MakeNotifier(config);
   if (!notifier.ok()) {
     spdlog::critical("cannot set up notifications: {}", notifier.status().message());
+    return 1;
+  }
+  // Messages are queued in the outbox with the changes that cause them; this worker
+  // delivers them afterwards, with retries (issue 15 defect 7).
+  accounts::Outbox outbox(**db, gate, now);
+  accounts::OutboxDelivery delivery(**db, outbox, **notifier, now);
+  std::jthread delivery_worker([&delivery](std::stop_token stop) { delivery.Run(stop); });
+  auto blind_root = (*privacy)->keys.dir.Blind(/*create=*/false);  // OpenKeys made or checked it
+  if (!blind_root.ok()) {
+    spdlog::critical("cannot read the blind-index key: {}", blind_root.status().message());
     return 1;
   }
 
@@ -141,14 +154,12 @@ int Serve(const ConfigFlags& flags) {
     if (b.family == "Other") return "unknown";
     return b.major ? b.family + " " + *b.major : b.family;
   };
-  accounts::AccountService account_service(**db, gate, consents, **notifier, settings, now);
+  // Throttle counters and device cookies must agree on every node.
+  settings.throttle_key =
+      std::make_shared<const crypto::SecretKey>(accounts::DeriveThrottleKey(*blind_root));
+  accounts::AccountService account_service(**db, gate, consents, outbox, settings, now);
   // Devices (C2.2): install ids are known only by a keyed hash under a key derived
   // from the blind-index root.
-  auto blind_root = (*privacy)->keys.dir.Blind(/*create=*/false);  // OpenKeys made or checked it
-  if (!blind_root.ok()) {
-    spdlog::critical("cannot read the blind-index key: {}", blind_root.status().message());
-    return 1;
-  }
   collect::DeviceService devices(**db, gate, consents, *(*privacy)->inventory,
                                  collect::DeriveInstallIdKey(*blind_root), settings.policy_version,
                                  now);

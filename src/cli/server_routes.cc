@@ -8,8 +8,9 @@ namespace yz::cli {
 
 ServerRoutes::ServerRoutes(store::Database& db, PrivacyStack& privacy,
                            collect::Protector& protector, collect::Pipeline& pipeline)
-    : notices_(db, UnixNow),
-      accounts_(db, *privacy.gate, *privacy.consents, notifier_, {}, UnixNow),
+    : outbox_(db, *privacy.gate, UnixNow),
+      notices_(db, UnixNow),
+      accounts_(db, *privacy.gate, *privacy.consents, outbox_, {}, UnixNow),
       devices_(db, *privacy.gate, *privacy.consents, *privacy.inventory,
                crypto::SecretKey::Random(), std::to_string(privacy.notice_version), UnixNow),
       app_{db,

@@ -3,16 +3,16 @@
 // names the parts of an imported path exactly as the server names a live
 // request's, and fuzz/router.cc drives the real table. Only Router::Find is
 // meant to be used: no handler ever runs, so the services the table is built over
-// are inert stand-ins (no notifier, a random install-id key), wired as `serve`
-// wires them so that every feature's routes are in the table. Built once per run
-// (the account service's constructor hashes one dummy password, a few tens of
-// milliseconds).
+// are inert stand-ins (an outbox nothing writes to, a random install-id key),
+// wired as `serve` wires them so that every feature's routes are in the table.
+// Built once per run (the account service's constructor hashes one dummy password,
+// a few tens of milliseconds).
 //
 // Thread-safety: build once; afterwards router() is read-only and shared freely.
 #pragma once
 
 #include "accounts/accounts.h"
-#include "accounts/notifier.h"
+#include "accounts/outbox.h"
 #include "cli/privacy_setup.h"
 #include "collect/devices.h"
 #include "collect/pipeline.h"
@@ -34,14 +34,7 @@ class ServerRoutes {
   const web::Router& router() const { return router_; }
 
  private:
-  class NoNotifier final : public accounts::Notifier {
-   public:
-    Status Send(const accounts::Message&) override {
-      return Unavailable("the route table's services send no messages");
-    }
-  };
-
-  NoNotifier notifier_;
+  accounts::Outbox outbox_;  // never written: no handler runs
   web::Metrics metrics_;
   privacy::NoticeVersions notices_;
   accounts::AccountService accounts_;

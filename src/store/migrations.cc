@@ -143,7 +143,7 @@ CREATE TRIGGER notice_versions_no_truncate BEFORE TRUNCATE ON notice_versions
   FOR EACH STATEMENT EXECUTE FUNCTION notice_versions_immutable();
 )sql"},
     {4, "outbox",
-     // SQLite. Messages queued by accounts::OutboxNotifier. `sealed` is the whole
+     // SQLite. Messages queued by accounts::Outbox. `sealed` is the whole
      // message (JSON) sealed through the privacy gate, bound to
      // Binding{"outbox", "sealed", message_id}; message_id is random, chosen before
      // the insert.
@@ -718,6 +718,43 @@ UPDATE events SET id = numbered.id
   WHERE events.id = numbered.old;
 ALTER TABLE events ADD PRIMARY KEY (id);
 ALTER TABLE events ADD CONSTRAINT events_id_day CHECK ((id >> 32) = day);
+)sql"},
+    {10, "outbox_delivery_and_throttles",
+     // SQLite. The outbox becomes the queue a delivery worker drains (issue 15
+     // defect 7): a message is queued in the transaction of the change that caused
+     // it and delivered afterwards, with retries. Earlier rows were written to the
+     // outbox file when queued, so they count as delivered. `throttles` holds the
+     // attempt counters of accounts::Throttle (issue 15 defect 1), in the database
+     // so that every node sees the same counts; `bucket` is a keyed hash of the
+     // limit and the login, client or device it counts, never the value itself.
+     R"sql(
+ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN delivered_at INTEGER;
+ALTER TABLE outbox ADD COLUMN last_error TEXT;
+UPDATE outbox SET delivered_at = created_at;
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
+CREATE TABLE throttles (
+  bucket     BLOB PRIMARY KEY,   -- keyed BLAKE2b of limit name and subject
+  window_end INTEGER NOT NULL,   -- Unix seconds; the count starts again after it
+  count      INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX throttles_by_end ON throttles (window_end);
+)sql",
+     // PostgreSQL
+     R"sql(
+ALTER TABLE outbox ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN next_attempt_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN delivered_at BIGINT;
+ALTER TABLE outbox ADD COLUMN last_error TEXT;
+UPDATE outbox SET delivered_at = created_at;
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
+CREATE TABLE throttles (
+  bucket     BYTEA PRIMARY KEY,  -- keyed BLAKE2b of limit name and subject
+  window_end BIGINT NOT NULL,    -- Unix seconds; the count starts again after it
+  count      BIGINT NOT NULL
+);
+CREATE INDEX throttles_by_end ON throttles (window_end);
 )sql"},
 };
 

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "accounts/login_guard.h"
 #include "core/ascii.h"
 #include "web/account_pages.h"
 #include "web/csrf.h"
@@ -174,15 +175,27 @@ Response Verify(AccountService& accounts, Request& req) {
   YZ_TRY(JsonBody body, JsonBody::Parse(req));
   YZ_TRY(auto login, body.Required("login"));
   YZ_TRY(auto code, body.Required("code"));
-  YZ_TRY(auto registered, accounts.Verify(login, code));
-  return JsonOf(200, RegisteredJson(registered));
+  std::int64_t retry_after = 0;
+  auto registered = accounts.Verify(login, code, ClientOf(req), &retry_after);
+  if (!registered.ok()) return StatusResponse(registered.status(), retry_after);
+  return JsonOf(200, RegisteredJson(*registered));
+}
+
+// 202 once queued, whether or not the login exists (issue 15 defect 4).
+Response CodeRequest(Request& req,
+                     Status (AccountService::*request)(std::string_view, const accounts::Client&,
+                                                       std::int64_t*),
+                     AccountService& accounts) {
+  YZ_TRY(JsonBody body, JsonBody::Parse(req));
+  YZ_TRY(auto login, body.Required("login"));
+  std::int64_t retry_after = 0;
+  Status s = (accounts.*request)(login, ClientOf(req), &retry_after);
+  if (!s.ok()) return StatusResponse(s, retry_after);
+  return JsonOf(202, json::object{{"status", "sent"}});
 }
 
 Response Resend(AccountService& accounts, Request& req) {
-  YZ_TRY(JsonBody body, JsonBody::Parse(req));
-  YZ_TRY(auto login, body.Required("login"));
-  YZ_TRY_STATUS(accounts.ResendVerification(login, ClientOf(req)));
-  return JsonOf(202, json::object{{"status", "sent"}});
+  return CodeRequest(req, &AccountService::ResendVerification, accounts);
 }
 
 Response Login(AccountService& accounts, Request& req) {
@@ -193,8 +206,9 @@ Response Login(AccountService& accounts, Request& req) {
   auto session = accounts.Login(login, password, ClientOf(req), &retry_after);
   if (!session.ok()) return StatusResponse(session.status(), retry_after);
   json::object out{{"token", session->token}, {"session", SessionJson(session->session)}};
-  return JsonOf(201, out).With("Set-Cookie",
-                               SessionCookie(req, session->token, accounts.session_max_seconds()));
+  return JsonOf(201, out)
+      .With("Set-Cookie", DeviceCookie(req, session->device_cookie))
+      .With("Set-Cookie", SessionCookie(req, session->token, accounts.session_max_seconds()));
 }
 
 Response Logout(AccountService& accounts, Request& req, const Principal& p) {
@@ -303,10 +317,7 @@ Response RevertLoginChange(AccountService& accounts, Request& req) {
 }
 
 Response RequestReset(AccountService& accounts, Request& req) {
-  YZ_TRY(JsonBody body, JsonBody::Parse(req));
-  YZ_TRY(auto login, body.Required("login"));
-  YZ_TRY_STATUS(accounts.RequestPasswordReset(login, ClientOf(req)));
-  return JsonOf(202, json::object{{"status", "sent"}});
+  return CodeRequest(req, &AccountService::RequestPasswordReset, accounts);
 }
 
 Response ConfirmReset(AccountService& accounts, Request& req) {
@@ -314,7 +325,9 @@ Response ConfirmReset(AccountService& accounts, Request& req) {
   YZ_TRY(auto login, body.Required("login"));
   YZ_TRY(auto code, body.Required("code"));
   YZ_TRY(auto password, body.Required("password"));
-  YZ_TRY_STATUS(accounts.ResetPassword(login, code, password));
+  std::int64_t retry_after = 0;
+  Status s = accounts.ResetPassword(login, code, password, ClientOf(req), &retry_after);
+  if (!s.ok()) return StatusResponse(s, retry_after);
   return NoContent();
 }
 
@@ -337,8 +350,11 @@ Response ReportMisuse(AccountService& accounts, Request& req) {
   if (login) {
     if (Status s = csrf::CheckApi(req, false); !s.ok()) return StatusResponse(s);
     YZ_TRY(auto code, body.Required("code"));
-    YZ_TRY(auto id, accounts.ReportMisuseWithCode(*login, code, note.value_or("")));
-    return JsonOf(201, json::object{{"report_id", id}});
+    std::int64_t retry_after = 0;
+    auto id =
+        accounts.ReportMisuseWithCode(*login, code, note.value_or(""), ClientOf(req), &retry_after);
+    if (!id.ok()) return StatusResponse(id.status(), retry_after);
+    return JsonOf(201, json::object{{"report_id", *id}});
   }
   return Authed(accounts, [&](Request& r, const Principal& p) -> Response {
     YZ_TRY(auto id, accounts.ReportMisuse(p.session.account_id, note.value_or("")));
@@ -349,10 +365,7 @@ Response ReportMisuse(AccountService& accounts, Request& req) {
 }
 
 Response MisuseCode(AccountService& accounts, Request& req) {
-  YZ_TRY(JsonBody body, JsonBody::Parse(req));
-  YZ_TRY(auto login, body.Required("login"));
-  YZ_TRY_STATUS(accounts.RequestMisuseCode(login, ClientOf(req)));
-  return JsonOf(202, json::object{{"status", "sent"}});
+  return CodeRequest(req, &AccountService::RequestMisuseCode, accounts);
 }
 
 Response DeleteMe(AccountService& accounts, Request& req, const Principal& p) {
@@ -400,6 +413,7 @@ accounts::Client ClientOf(const Request& req) {
   c.ip = req.client_ip;
   c.user_agent = std::string(req.HeaderValue("user-agent").substr(0, 512));
   c.lang = std::string(LangTag(PickLanguage(req)));
+  if (auto device = req.CookieValue(kDeviceCookie)) c.device_cookie = device->substr(0, 256);
   return c;
 }
 
@@ -411,6 +425,10 @@ std::string SessionCookie(const Request& req, std::string_view token, std::int64
 
 std::string ClearSessionCookie(const Request& req) {
   return CookieHeader(req, kSessionCookie, "", 0);
+}
+
+std::string DeviceCookie(const Request& req, std::string_view value) {
+  return CookieHeader(req, kDeviceCookie, value, accounts::kDeviceCookieSeconds);
 }
 
 Response StatusResponse(const Status& status, std::int64_t retry_after) {

@@ -6,6 +6,8 @@
 //
 // Credentials: `Authorization: Bearer TOKEN` (the app) or the `yz_session` cookie
 // (browsers): HttpOnly; SameSite=Lax; Path=/; Secure unless the peer is loopback.
+// A successful login also sets `yz_device`, the OWASP device cookie that keeps this
+// browser's own login allowance for that login (accounts/login_guard.h).
 //
 // Thread-safety: handlers are stateless; the service is thread-safe.
 #pragma once
@@ -22,6 +24,7 @@
 namespace yz::web {
 
 inline constexpr std::string_view kSessionCookie = "yz_session";
+inline constexpr std::string_view kDeviceCookie = "yz_device";
 // Account calls carry a few short strings: anything larger is refused with 413.
 inline constexpr std::size_t kMaxAccountBody = 16 * 1024;
 
@@ -38,6 +41,8 @@ accounts::Client ClientOf(const Request& req);
 // Set-Cookie values that set and clear the session cookie.
 std::string SessionCookie(const Request& req, std::string_view token, std::int64_t max_age);
 std::string ClearSessionCookie(const Request& req);
+// Set-Cookie value of a device cookie (a login's NewSession::device_cookie).
+std::string DeviceCookie(const Request& req, std::string_view value);
 
 // The response for a failed service call: Response::FromStatus, plus Retry-After
 // on a throttled call when `retry_after` > 0.

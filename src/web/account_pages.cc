@@ -235,10 +235,11 @@ Response RegisterPost(AccountService& a, Request& req, const Form& f) {
 }
 
 Response VerifyPost(AccountService& a, Request& req, const Form& f) {
-  auto verified = a.Verify(f.Get("login"), f.Get("code"));
+  std::int64_t retry_after = 0;
+  auto verified = a.Verify(f.Get("login"), f.Get("code"), ClientOf(req), &retry_after);
   if (!verified.ok()) {
     return ShowError(req, "verify", "verify_title", json::object{{"login", f.Get("login")}},
-                     verified.status());
+                     verified.status(), {}, retry_after);
   }
   return Redirect(verified->state == accounts::AccountState::kPendingGuardian
                       ? "/login?done=guardian_pending"
@@ -246,9 +247,11 @@ Response VerifyPost(AccountService& a, Request& req, const Form& f) {
 }
 
 Response ResendPost(AccountService& a, Request& req, const Form& f) {
-  Status s = a.ResendVerification(f.Get("login"), ClientOf(req));
+  std::int64_t retry_after = 0;
+  Status s = a.ResendVerification(f.Get("login"), ClientOf(req), &retry_after);
   if (!s.ok()) {
-    return ShowError(req, "verify", "verify_title", json::object{{"login", f.Get("login")}}, s);
+    return ShowError(req, "verify", "verify_title", json::object{{"login", f.Get("login")}}, s, {},
+                     retry_after);
   }
   return Redirect("/verify?done=sent");
 }
@@ -296,6 +299,7 @@ Response LoginPost(AccountService& a, Request& req) {
                      retry_after);
   }
   return Redirect(SafeNext(f.Get("next")))
+      .With("Set-Cookie", DeviceCookie(req, session->device_cookie))
       .With("Set-Cookie", SessionCookie(req, session->token, a.session_max_seconds()));
 }
 
@@ -471,19 +475,22 @@ Response PasswordPost(AccountService& a, Request& req, const Form& f, const Page
 }
 
 Response ResetRequestPost(AccountService& a, Request& req, const Form& f) {
-  Status st = a.RequestPasswordReset(f.Get("login"), ClientOf(req));
+  std::int64_t retry_after = 0;
+  Status st = a.RequestPasswordReset(f.Get("login"), ClientOf(req), &retry_after);
   if (!st.ok()) {
     return ShowError(req, "password_reset", "reset_title", json::object{{"login", f.Get("login")}},
-                     st);
+                     st, {}, retry_after);
   }
   return Redirect("/password-reset?done=sent");
 }
 
 Response ResetConfirmPost(AccountService& a, Request& req, const Form& f) {
-  Status st = a.ResetPassword(f.Get("login"), f.Get("code"), f.Get("password"));
+  std::int64_t retry_after = 0;
+  Status st = a.ResetPassword(f.Get("login"), f.Get("code"), f.Get("password"), ClientOf(req),
+                              &retry_after);
   if (!st.ok()) {
     return ShowError(req, "password_reset", "reset_title", json::object{{"login", f.Get("login")}},
-                     st);
+                     st, {}, retry_after);
   }
   return Redirect("/login?done=password_reset");
 }
@@ -514,19 +521,22 @@ Response SecurityReportPost(AccountService& a, Request& req, const Form& f, cons
 }
 
 Response MisuseCodePost(AccountService& a, Request& req, const Form& f) {
-  Status st = a.RequestMisuseCode(f.Get("login"), ClientOf(req));
+  std::int64_t retry_after = 0;
+  Status st = a.RequestMisuseCode(f.Get("login"), ClientOf(req), &retry_after);
   if (!st.ok()) {
     return ShowError(req, "report_misuse", "misuse_title", json::object{{"login", f.Get("login")}},
-                     st);
+                     st, {}, retry_after);
   }
   return Redirect("/report-misuse?done=sent");
 }
 
 Response MisuseReportPost(AccountService& a, Request& req, const Form& f) {
-  auto report = a.ReportMisuseWithCode(f.Get("login"), f.Get("code"), f.Get("note"));
+  std::int64_t retry_after = 0;
+  auto report = a.ReportMisuseWithCode(f.Get("login"), f.Get("code"), f.Get("note"), ClientOf(req),
+                                       &retry_after);
   if (!report.ok()) {
     return ShowError(req, "report_misuse", "misuse_title", json::object{{"login", f.Get("login")}},
-                     report.status());
+                     report.status(), {}, retry_after);
   }
   Response res = Redirect("/password-reset?done=misuse_reported");
   if (req.CookieValue(kSessionCookie)) res.With("Set-Cookie", ClearSessionCookie(req));

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "account_steps.h"
 #include "http_client.h"
 #include "page_text.h"
 #include "server_process.h"
@@ -60,14 +61,9 @@ class AccountsTest : public SharedServerTest {
   }
   static Headers Bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
-  // The code (or link token) of the newest outbox message to `to`.
+  // The code (or link token) of the next outbox message to `to`, once delivered.
   static std::string CodeFor(const std::string& data_dir, const std::string& to) {
-    std::ifstream in(data_dir + "/outbox.jsonl");
-    std::string line, code;
-    while (std::getline(in, line)) {
-      if (JsonString(line, "to") == to) code = JsonString(line, "code");
-    }
-    return code;
+    return NextCode(data_dir, to);
   }
   std::string CodeFor(const std::string& to) const { return CodeFor(server_->data_dir(), to); }
 

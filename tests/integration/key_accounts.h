@@ -1,10 +1,12 @@
 // Small account steps against a running server for the key-file and file-mode
-// tests: register and verify a login (its code read from the outbox file), and log
+// tests: register and verify a login (its code read from the outbox file once delivered), and log
 // in. Thread-safety: free functions.
 #pragma once
 
+#include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "http_client.h"
 
@@ -12,17 +14,22 @@ namespace yz::testing {
 
 inline constexpr const char* kKeyTestPassword = "Key-Files-2026!";
 
-// The newest code the outbox file in `data_dir` holds for `to`.
+// The newest code the outbox file in `data_dir` holds for `to`, waiting up to 10 s
+// for one: messages are delivered after the change that queued them commits.
 inline std::string NewestOutboxCode(const std::string& data_dir, const std::string& to) {
-  std::ifstream in(data_dir + "/outbox.jsonl");
-  std::string line, code;
   const std::string want = "\"to\":\"" + to + "\"";
-  while (std::getline(in, line)) {
-    if (line.find(want) == std::string::npos) continue;
-    const auto at = line.find("\"code\":\"");
-    if (at != std::string::npos) code = line.substr(at + 8, line.find('"', at + 8) - at - 8);
+  for (int tries = 0; tries < 200; ++tries) {
+    std::ifstream in(data_dir + "/outbox.jsonl");
+    std::string line, code;
+    while (std::getline(in, line)) {
+      if (line.find(want) == std::string::npos) continue;
+      const auto at = line.find("\"code\":\"");
+      if (at != std::string::npos) code = line.substr(at + 8, line.find('"', at + 8) - at - 8);
+    }
+    if (!code.empty()) return code;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return code;
+  return "";
 }
 
 // The status of registering `login` (201 when created).

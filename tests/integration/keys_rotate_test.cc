@@ -206,15 +206,21 @@ TEST_P(KeysRotateTest, ServerStartsOnTheRotatedKeys) {  // C2.4
   EXPECT_EQ(server.Wait(std::chrono::seconds(10)), 0);
 }
 
-// The newest code the server's outbox file holds for `to`.
+// The newest code the server's outbox file holds for `to`, waiting up to 10 s for
+// the delivery worker to write one.
 std::string OutboxCode(const std::string& data_dir, const std::string& to) {
-  std::ifstream in(data_dir + "/outbox.jsonl");
-  std::string line, code;
-  const std::string want = "\"to\":\"" + to + "\"";
-  while (std::getline(in, line)) {
-    if (line.find(want) == std::string::npos) continue;
-    const auto at = line.find("\"code\":\"");
-    if (at != std::string::npos) code = line.substr(at + 8, line.find('"', at + 8) - at - 8);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string code;
+  while (code.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(data_dir + "/outbox.jsonl");
+    std::string line;
+    const std::string want = "\"to\":\"" + to + "\"";
+    while (std::getline(in, line)) {
+      if (line.find(want) == std::string::npos) continue;
+      const auto at = line.find("\"code\":\"");
+      if (at != std::string::npos) code = line.substr(at + 8, line.find('"', at + 8) - at - 8);
+    }
+    if (code.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return code;
 }

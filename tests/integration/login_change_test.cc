@@ -79,10 +79,14 @@ class LoginChangeTest : public SharedServerTest {
         Call("POST", "/api/v1/me/login",
              R"({"login":")" + thief + R"(","password":")" + kPassword + "\"}", Bearer(session));
     EXPECT_EQ(sent.status, 202) << sent.body;
+    const int notices = Count(owner);
     auto done =
         Call("POST", "/api/v1/me/login/confirm",
              R"({"login":")" + thief + R"(","code":")" + Next(thief, 0) + "\"}", Bearer(session));
     EXPECT_EQ(done.status, 200) << done.body;
+    // The previous login's notice is delivered after the answer: wait for it, so a
+    // test counting messages to `owner` from here counts it.
+    EXPECT_FALSE(Next(owner, notices).empty());
     return {thief, session};
   }
 };

@@ -42,14 +42,15 @@ export async function checkAxe(page, { impacts = ['serious', 'critical'] } = {})
 }
 
 // The code (or guardian link token) of the newest message to `to` in the server's
-// outbox file (`<dataDir>/outbox.jsonl`); waits briefly for it to appear.
+// outbox file (`<dataDir>/outbox.jsonl`); the server's delivery worker writes it
+// after the request has answered, so this waits (up to 10 s) for it to appear.
 export async function outboxCode(dataDir, to, { after = 0 } = {}) {
   const file = path.join(dataDir, 'outbox.jsonl');
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 100; i++) {
     let text = '';
     try { text = readFileSync(file, 'utf8'); } catch { /* not written yet */ }
     const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l))
-      .filter((m) => m.to === to && (m.created_at ?? 0) >= after);
+      .filter((m) => m.to === to && m.code && (m.created_at ?? 0) >= after);
     if (lines.length) return lines[lines.length - 1].code;
     await new Promise((r) => setTimeout(r, 100));
   }

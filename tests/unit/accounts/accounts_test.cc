@@ -1,42 +1,24 @@
 // AccountService on both backends (SQLite temp files; the PostgreSQL named by
-// YZCLOUD_TEST_PG), with a fake clock and a notifier that keeps what it is given,
-// so tests can read the codes a user would receive.
+// YZCLOUD_TEST_PG), with a fake clock; tests read the codes a user would receive
+// from the outbox queue, through the gate.
 #include "accounts/accounts.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 
 #include "../store_fixture.h"
 #include "../test_util.h"
+#include "accounts/login_guard.h"
+#include "accounts/one_time_codes.h"
 
 namespace yz::accounts {
 namespace {
 
 using store::Backend;
-
-class KeptMessages final : public Notifier {
- public:
-  Status Send(const Message& m) override {
-    std::lock_guard lock(mu_);
-    sent_.push_back(m);
-    return Status::Ok();
-  }
-  // The newest message to `to` (any spelling of it is fine in these tests).
-  std::optional<Message> LastTo(const std::string& to) {
-    std::lock_guard lock(mu_);
-    for (auto it = sent_.rbegin(); it != sent_.rend(); ++it) {
-      if (it->to == to) return *it;
-    }
-    return std::nullopt;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<Message> sent_;
-};
 
 constexpr const char* kPassword = "Yongzhou-Cloud-2026!";
 constexpr std::int64_t kStart = 1'800'000'000;  // 2027-01-15
@@ -48,26 +30,46 @@ class AccountsTest : public yz::testing::GateTest {
     Settings settings;
     settings.policy_version = "3";
     settings.public_url = "https://cloud.example.cn";
-    service_ = std::make_unique<AccountService>(*db_, *gate_, *consents_, outbox_, settings, now_);
+    outbox_ = std::make_unique<Outbox>(*db_, *gate_, now_);
+    service_ = std::make_unique<AccountService>(*db_, *gate_, *consents_, *outbox_, settings, now_);
   }
   void TearDown() override {
     service_.reset();
+    outbox_.reset();
     GateTest::TearDown();
   }
 
   Registration Adult(const std::string& login) {
     return Registration{login, kPassword, "张伟", "1990-05-01", "永州机械厂", ""};
   }
+  // The newest message queued to `to`, once the code requests queued so far ran.
+  std::optional<Message> LastTo(const std::string& to) {
+    service_->WaitIdle();
+    auto listed = outbox_->List("test");
+    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+    if (!listed.ok()) return std::nullopt;
+    for (auto it = listed->rbegin(); it != listed->rend(); ++it) {
+      if (it->to == to) return *it;
+    }
+    return std::nullopt;
+  }
   std::string CodeFor(const std::string& to) {
-    auto m = outbox_.LastTo(to);
+    auto m = LastTo(to);
     EXPECT_TRUE(m.has_value()) << "no message to " << to;
     return m ? m->code : "";
+  }
+  std::size_t MessagesTo(const std::string& to) {
+    service_->WaitIdle();
+    auto listed = outbox_->List("test");
+    return listed.ok() ? std::count_if(listed->begin(), listed->end(),
+                                       [&](const Message& m) { return m.to == to; })
+                       : 0;
   }
   // Registers and verifies an adult; returns the account id.
   std::string Active(const std::string& login) {
     auto r = service_->Register(Adult(login), client_);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
-    auto v = service_->Verify(login, CodeFor(login));
+    auto v = service_->Verify(login, CodeFor(login), client_);
     EXPECT_TRUE(v.ok()) << v.status().ToString();
     return r.ok() ? r->account_id : "";
   }
@@ -76,7 +78,7 @@ class AccountsTest : public yz::testing::GateTest {
                  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                  "Chrome/120.0.0.0 Safari/537.36",
                  "zh-CN"};
-  KeptMessages outbox_;
+  std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<AccountService> service_;
 };
 
@@ -86,12 +88,13 @@ TEST_P(AccountsTest, RegisterVerifyLoginLogout) {  // C1.1
   // Not before the phone is proven.
   EXPECT_EQ(service_->Login("13800138000", kPassword, client_).status().code(),
             Code::kFailedPrecondition);
-  EXPECT_EQ(service_->Verify("13800138000", "000000x").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service_->Verify("13800138000", "000000x", client_).status().code(),
+            Code::kInvalidArgument);
   const std::string code = CodeFor("13800138000");
   ASSERT_EQ(code.size(), 6u);
-  ASSERT_OK_AND_ASSIGN(Registered v, service_->Verify("+86 138-0013-8000", code));
+  ASSERT_OK_AND_ASSIGN(Registered v, service_->Verify("+86 138-0013-8000", code, client_));
   EXPECT_EQ(v.state, AccountState::kActive);
-  EXPECT_FALSE(service_->Verify("13800138000", code).ok());  // a code works once
+  EXPECT_FALSE(service_->Verify("13800138000", code, client_).ok());  // a code works once
 
   ASSERT_OK_AND_ASSIGN(NewSession s, service_->Login("13800138000", kPassword, client_));
   EXPECT_EQ(s.token.size(), 64u);
@@ -163,7 +166,7 @@ TEST_P(AccountsTest, ANewLoginIsProvenWithACodeSentToIt) {  // C1.2
   EXPECT_EQ(history[0].old_value, "13800138020");
   ASSERT_OK_AND_ASSIGN(RegistrationRecord rec, service_->GetRegistrationRecord(id));
   EXPECT_EQ(rec.login, "13800138020");  // C1.1: the record keeps what was typed
-  auto notice = outbox_.LastTo("13800138020");
+  auto notice = LastTo("13800138020");
   ASSERT_TRUE(notice.has_value());
   EXPECT_NE(notice->body.find("changed"), std::string::npos);
   // The old phone number is free for someone else once it can no longer undo the
@@ -270,11 +273,12 @@ TEST_P(AccountsTest, AMinorWaitsForTheGuardianWhoCanWithdraw) {  // C5.1
   r.birth_date = "2011-03-04";  // 15 on the test clock
   r.guardian = "parent@example.cn";
   ASSERT_OK_AND_ASSIGN(Registered reg, service_->Register(r, client_));
-  ASSERT_OK_AND_ASSIGN(Registered v, service_->Verify("13800138007", CodeFor("13800138007")));
+  ASSERT_OK_AND_ASSIGN(Registered v,
+                       service_->Verify("13800138007", CodeFor("13800138007"), client_));
   EXPECT_EQ(v.state, AccountState::kPendingGuardian);
   EXPECT_EQ(service_->Login("13800138007", kPassword, client_).status().code(),
             Code::kFailedPrecondition);
-  auto to_guardian = outbox_.LastTo("parent@example.cn");
+  auto to_guardian = LastTo("parent@example.cn");
   ASSERT_TRUE(to_guardian.has_value());
   const std::string token = to_guardian->code;
   EXPECT_NE(to_guardian->body.find("https://cloud.example.cn/guardian/" + token),
@@ -307,9 +311,9 @@ TEST_P(AccountsTest, UnderFourteenIsMarkedSensitive) {  // C5.1, PIPL Art. 28
   r.birth_date = "2015-06-01";
   r.guardian = "13900139000";
   ASSERT_OK(service_->Register(r, client_).status());
-  ASSERT_OK(service_->Verify("13800138008", CodeFor("13800138008")).status());
+  ASSERT_OK(service_->Verify("13800138008", CodeFor("13800138008"), client_).status());
   ASSERT_OK_AND_ASSIGN(GuardianRequest g,
-                       service_->GetGuardianRequest(outbox_.LastTo("13900139000")->code));
+                       service_->GetGuardianRequest(LastTo("13900139000")->code));
   EXPECT_TRUE(g.under_sensitive_age);
   // The inventory says so for the child's registration fields.
   EXPECT_TRUE(inventory_->Find("registration.display_name")->SensitiveForAge(11));
@@ -334,9 +338,9 @@ TEST_P(AccountsTest, AMisuseReportEndsEverySessionUntilAReset) {  // C1.3, C1.4
 
   ASSERT_OK(service_->RequestPasswordReset("victim@example.cn", client_));
   const std::string code = CodeFor("victim@example.cn");
-  EXPECT_EQ(service_->ResetPassword("victim@example.cn", code, "password").code(),
+  EXPECT_EQ(service_->ResetPassword("victim@example.cn", code, "password", client_).code(),
             Code::kInvalidArgument);  // a common password
-  ASSERT_OK(service_->ResetPassword("victim@example.cn", code, "Another-Strong-Pass-9"));
+  ASSERT_OK(service_->ResetPassword("victim@example.cn", code, "Another-Strong-Pass-9", client_));
   EXPECT_FALSE(service_->Login("victim@example.cn", kPassword, client_).ok());
   ASSERT_OK(service_->Login("victim@example.cn", "Another-Strong-Pass-9", client_).status());
 }
@@ -346,22 +350,11 @@ TEST_P(AccountsTest, MisuseCanBeReportedWithACodeWithoutLoggingIn) {  // C1.4
   ASSERT_OK_AND_ASSIGN(NewSession s, service_->Login("13800138009", kPassword, client_));
   ASSERT_OK(service_->RequestMisuseCode("13800138009", client_));
   ASSERT_OK(service_->RequestMisuseCode("13999999999", client_));  // unknown: same answer
-  EXPECT_EQ(service_->ReportMisuseWithCode("13800138009", "999999x", "").status().code(),
+  EXPECT_EQ(service_->ReportMisuseWithCode("13800138009", "999999x", "", client_).status().code(),
             Code::kInvalidArgument);
-  ASSERT_OK(service_->ReportMisuseWithCode("13800138009", CodeFor("13800138009"), "").status());
+  ASSERT_OK(
+      service_->ReportMisuseWithCode("13800138009", CodeFor("13800138009"), "", client_).status());
   EXPECT_FALSE(service_->Authenticate(s.token).ok());
-}
-
-TEST_P(AccountsTest, WrongCodesRunOut) {  // C1.1
-  ASSERT_OK(service_->Register(Adult("13800138010"), client_).status());
-  const std::string wrong = CodeFor("13800138010") == "000000" ? "111111" : "000000";
-  for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(service_->Verify("13800138010", wrong).status().code(), Code::kInvalidArgument);
-  }
-  EXPECT_EQ(service_->Verify("13800138010", CodeFor("13800138010")).status().code(),
-            Code::kResourceExhausted);
-  ASSERT_OK(service_->ResendVerification("13800138010", client_));
-  ASSERT_OK(service_->Verify("13800138010", CodeFor("13800138010")).status());
 }
 
 TEST_P(AccountsTest, ChangingThePasswordEndsOtherSessions) {  // C1.3
@@ -403,6 +396,157 @@ TEST_P(AccountsTest, NoPhoneEmailOrNameInTheDatabaseFiles) {  // C2.4, C4.1
   ASSERT_OK(service_->Login("13812345678", kPassword, client_).status());
   ExpectNoPlaintext(
       {"13812345678", "wang.fang.test", "张伟", "永州机械厂", "1990-05-01", kPassword});
+}
+
+// issue 15 defect 1: wrong tries are counted per login and kind across every code,
+// so asking for a new code buys no new tries.
+TEST_P(AccountsTest, WrongCodesAreCountedAcrossEveryCodeIssued) {  // C4.1
+  ASSERT_OK(service_->Register(Adult("13800138010"), client_).status());
+  const std::string wrong = CodeFor("13800138010") == "000000" ? "111111" : "000000";
+  for (int i = 0; i < kCodeTriesPerLogin.max; ++i) {
+    if (i % 4 == 3) ASSERT_OK(service_->ResendVerification("13800138010", client_));
+    EXPECT_EQ(service_->Verify("13800138010", wrong, client_).status().code(),
+              Code::kInvalidArgument);
+  }
+  ASSERT_OK(service_->ResendVerification("13800138010", client_));
+  std::int64_t retry = 0;
+  EXPECT_EQ(
+      service_->Verify("13800138010", CodeFor("13800138010"), client_, &retry).status().code(),
+      Code::kResourceExhausted);
+  EXPECT_GT(retry, 0);
+  // Other kinds of code for the login keep their own count.
+  ASSERT_OK(service_->RequestPasswordReset("13800138010", client_));
+  EXPECT_EQ(service_->ResetPassword("13800138010", wrong, "Another-Strong-Pass-9", client_).code(),
+            Code::kInvalidArgument);
+  clock_ += retry;
+  ASSERT_OK(service_->ResendVerification("13800138010", client_));
+  ASSERT_OK(service_->Verify("13800138010", CodeFor("13800138010"), client_).status());
+}
+
+// issue 15 defect 1: one client's wrong tries are limited across every login.
+TEST_P(AccountsTest, WrongCodesAreCountedPerClient) {  // C4.1
+  for (int i = 0; i < kCodeTriesPerClient.max; ++i) {
+    EXPECT_EQ(
+        service_->Verify("1390000" + std::to_string(1000 + i), "123456", client_).status().code(),
+        Code::kInvalidArgument);
+  }
+  EXPECT_EQ(service_->Verify("13900009999", "123456", client_).status().code(),
+            Code::kResourceExhausted);
+  Client elsewhere = client_;
+  elsewhere.ip = "198.51.100.20";
+  EXPECT_EQ(service_->Verify("13900009999", "123456", elsewhere).status().code(),
+            Code::kInvalidArgument);
+  // An IPv6 client is one /64, whatever address within it it uses.
+  Client v6 = client_;
+  for (int i = 0; i < kCodeTriesPerClient.max; ++i) {
+    v6.ip = "2001:db8:1:2::" + std::to_string(i + 1);
+    (void)service_->Verify("1390000" + std::to_string(1000 + i), "123456", v6);
+  }
+  v6.ip = "2001:db8:1:2:ffff::1";
+  EXPECT_EQ(service_->Verify("13900009999", "123456", v6).status().code(),
+            Code::kResourceExhausted);
+}
+
+// issue 15 defect 1: codes are issued at most kCodeIssuesPerLogin an hour per login,
+// an unknown login alike (defect 4).
+TEST_P(AccountsTest, CodeRequestsAreLimitedPerLogin) {  // C4.1
+  Active("flood@example.cn");                           // registration issued one code
+  for (int i = 1; i < kCodeIssuesPerLogin.max; ++i) {
+    ASSERT_OK(service_->RequestPasswordReset("flood@example.cn", client_));
+  }
+  for (int i = 0; i < kCodeIssuesPerLogin.max; ++i) {
+    ASSERT_OK(service_->RequestPasswordReset("nobody@example.cn", client_));
+  }
+  std::int64_t retry_known = 0, retry_unknown = 0;
+  Status known = service_->RequestMisuseCode("flood@example.cn", client_, &retry_known);
+  Status unknown = service_->RequestMisuseCode("nobody@example.cn", client_, &retry_unknown);
+  EXPECT_EQ(known.code(), Code::kResourceExhausted);
+  EXPECT_EQ(unknown.code(), Code::kResourceExhausted);
+  EXPECT_EQ(known.message(), unknown.message());
+  EXPECT_EQ(MessagesTo("flood@example.cn"), static_cast<std::size_t>(kCodeIssuesPerLogin.max));
+  clock_ += retry_known;
+  ASSERT_OK(service_->RequestPasswordReset("flood@example.cn", client_));
+  EXPECT_EQ(MessagesTo("flood@example.cn"), kCodeIssuesPerLogin.max + 1u);
+}
+
+// issue 15 defect 4: a verified login answers a verify call as an unknown one, and
+// a reset checks the code before the password.
+TEST_P(AccountsTest, CodeChecksAnswerAnUnknownLoginAsAnExistingOne) {  // C4.1
+  Active("known@example.cn");
+  auto verified = service_->Verify("known@example.cn", "123456", client_);
+  auto unknown = service_->Verify("unknown@example.cn", "123456", client_);
+  EXPECT_EQ(verified.status().code(), unknown.status().code());
+  EXPECT_EQ(verified.status().message(), unknown.status().message());
+  for (const std::string next : {"short", "Another-Strong-Pass-9"}) {
+    Status a = service_->ResetPassword("known@example.cn", "123456", next, client_);
+    Status b = service_->ResetPassword("unknown@example.cn", "123456", next, client_);
+    EXPECT_EQ(a.code(), Code::kInvalidArgument);
+    EXPECT_EQ(a.ToString(), b.ToString());
+  }
+  ASSERT_OK(service_->RequestPasswordReset("known@example.cn", client_));
+  const std::string code = CodeFor("known@example.cn");
+  // With the right code the password rules speak, and the code stays usable.
+  EXPECT_NE(service_->ResetPassword("known@example.cn", code, "short", client_).message(),
+            unknown.status().message());
+  ASSERT_OK(service_->ResetPassword("known@example.cn", code, "Another-Strong-Pass-9", client_));
+}
+
+// issue 15 defect 1: failed logins lock out untrusted clients, not the owner's
+// browser that logged in before (OWASP device cookies).
+TEST_P(AccountsTest, TheOwnersDeviceCookieKeepsItsOwnAllowance) {  // C1.4, C4.1
+  Active("owner@example.cn");
+  ASSERT_OK_AND_ASSIGN(NewSession first, service_->Login("owner@example.cn", kPassword, client_));
+  ASSERT_FALSE(first.device_cookie.empty());
+  Client attacker{"198.51.100.66", "curl/8.0", "zh-CN"};
+  for (int i = 0; i < kLoginTriesPerLogin.max; ++i) {
+    EXPECT_EQ(service_->Login("owner@example.cn", "Wrong-password-1", attacker).status().code(),
+              Code::kUnauthenticated);
+  }
+  // Any untrusted client is locked out now, the owner on a new browser too...
+  EXPECT_EQ(service_->Login("owner@example.cn", kPassword, client_).status().code(),
+            Code::kResourceExhausted);
+  // ...but the owner's browser with its device cookie is not.
+  Client owner = client_;
+  owner.device_cookie = first.device_cookie;
+  ASSERT_OK_AND_ASSIGN(NewSession again, service_->Login("owner@example.cn", kPassword, owner));
+  // The cookie is bound to its login: it does not help the attacker with another.
+  Active("other@example.cn");
+  attacker.device_cookie = first.device_cookie;
+  for (int i = 0; i < kLoginTriesPerLogin.max; ++i) {
+    (void)service_->Login("other@example.cn", "Wrong-password-1", attacker);
+  }
+  EXPECT_EQ(service_->Login("other@example.cn", kPassword, attacker).status().code(),
+            Code::kResourceExhausted);
+  // A device cookie that fails repeatedly is locked out itself.
+  owner.device_cookie = again.device_cookie;
+  for (int i = 0; i < kLoginTriesPerDevice.max; ++i) {
+    EXPECT_EQ(service_->Login("owner@example.cn", "Wrong-password-2", owner).status().code(),
+              Code::kUnauthenticated);
+  }
+  EXPECT_EQ(service_->Login("owner@example.cn", kPassword, owner).status().code(),
+            Code::kResourceExhausted);
+  // A forged or altered cookie is just an untrusted client.
+  owner.device_cookie = again.device_cookie;
+  owner.device_cookie.back() = owner.device_cookie.back() == '0' ? '1' : '0';
+  EXPECT_EQ(service_->Login("owner@example.cn", kPassword, owner).status().code(),
+            Code::kResourceExhausted);
+}
+
+// issue 15 defect 1: two nodes sharing the database (and the key) share the counts.
+TEST_P(AccountsTest, ThrottlesHoldAcrossNodes) {  // C4.1
+  Settings settings;
+  settings.throttle_key = std::make_shared<const crypto::SecretKey>(crypto::SecretKey::Random());
+  AccountService node_a(*db_, *gate_, *consents_, *outbox_, settings, now_);
+  AccountService node_b(*db_, *gate_, *consents_, *outbox_, settings, now_);
+  Active("nodes@example.cn");
+  for (int i = 0; i < kLoginTriesPerLogin.max; ++i) {
+    AccountService& node = i % 2 ? node_a : node_b;
+    (void)node.Login("nodes@example.cn", "Wrong-password-1", client_);
+  }
+  EXPECT_EQ(node_a.Login("nodes@example.cn", kPassword, client_).status().code(),
+            Code::kResourceExhausted);
+  EXPECT_EQ(node_b.Login("nodes@example.cn", kPassword, client_).status().code(),
+            Code::kResourceExhausted);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AccountsTest, yz::testing::kBothBackends,

@@ -1,5 +1,6 @@
-// Notifiers on both backends (SQLite temp files, the PostgreSQL of YZCLOUD_TEST_PG),
-// and SMTP against a small SMTP server in Python that this test starts on loopback.
+// The outbox queue on both backends (SQLite temp files, the PostgreSQL of
+// YZCLOUD_TEST_PG), the outbox file channel, and SMTP against a small SMTP server in
+// Python that this test starts on loopback.
 #include "accounts/notifier.h"
 
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "../store_fixture.h"
+#include "accounts/outbox.h"
 
 extern char** environ;
 
@@ -39,7 +41,7 @@ class NotifierTest : public yz::testing::GateTest {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(GateTest::SetUp());
-    outbox_ = std::make_unique<OutboxNotifier>(*db_, *gate_, dir_ / "outbox.jsonl", now_);
+    outbox_ = std::make_unique<Outbox>(*db_, *gate_, now_);
   }
   void TearDown() override {
     outbox_.reset();
@@ -51,7 +53,7 @@ class NotifierTest : public yz::testing::GateTest {
                    "您的验证码是 " + code + "，10 分钟内有效。", code};
   }
 
-  std::unique_ptr<OutboxNotifier> outbox_;
+  std::unique_ptr<Outbox> outbox_;
 };
 
 TEST_P(NotifierTest, QueuesSealedMessagesAndListsThemThroughTheGate) {  // C1.1, C2.4
@@ -77,9 +79,12 @@ TEST_P(NotifierTest, QueuesSealedMessagesAndListsThemThroughTheGate) {  // C1.1,
 }
 
 TEST_P(NotifierTest, AppendsOneJsonLinePerMessageToAPrivateFile) {  // C4.1
-  ASSERT_TRUE(outbox_->Send(CodeMessage("acct-1", "13800138000", "493817")).ok());
+  FileNotifier file(dir_ / "outbox.jsonl");
+  Message code = CodeMessage("acct-1", "13800138000", "493817");
+  code.created_at = 1'800'000'000;
+  ASSERT_TRUE(file.Send(code).ok());
   ASSERT_TRUE(
-      outbox_->Send(Message{"acct-1", "13800138000", "安全提醒", "有人登录了您的账号", ""}).ok());
+      file.Send(Message{"acct-1", "13800138000", "安全提醒", "有人登录了您的账号", ""}).ok());
   struct stat st {};
   ASSERT_EQ(::stat((dir_ / "outbox.jsonl").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
@@ -143,14 +148,22 @@ TEST_P(NotifierTest, AnErasedAccountsMessagesAreSkipped) {  // C2.4 (crypto-shre
   EXPECT_EQ((*listed)[0].account, "acct-2");
 }
 
-TEST_P(NotifierTest, MakeNotifierWithoutSmtpIsTheOutbox) {  // C1.1
+TEST_P(NotifierTest, MakeNotifierWithoutSmtpWritesTheOutboxFile) {  // C1.1
   Config config;
   config.data_dir = (dir_ / "data").string();
-  auto notifier = MakeNotifier(config, *db_, *gate_, now_);
+  auto notifier = MakeNotifier(config);
   ASSERT_TRUE(notifier.ok()) << notifier.status().ToString();
   ASSERT_TRUE((*notifier)->Send(CodeMessage("acct-1", "wang@example.cn", "333333")).ok());
   EXPECT_NE(ReadFile(dir_ / "data" / "outbox.jsonl").find("333333"), std::string::npos);
-  EXPECT_EQ(outbox_->List("cli:outbox")->size(), 1u);
+}
+
+// issue 15 defect 7: a file that cannot be written is an error that names no recipient.
+TEST_P(NotifierTest, AnUnwritableFileIsUnavailableWithoutTheRecipient) {   // C4.1
+  std::filesystem::create_directories(dir_ / "blocked" / "outbox.jsonl");  // a dir in its place
+  FileNotifier file(dir_ / "blocked" / "outbox.jsonl");
+  Status s = file.Send(CodeMessage("acct-1", "wang@example.cn", "333333"));
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_EQ(s.message().find("wang@example.cn"), std::string::npos);
 }
 
 TEST_P(NotifierTest, MakeNotifierRefusesABadSmtpConfiguration) {
@@ -158,10 +171,10 @@ TEST_P(NotifierTest, MakeNotifierRefusesABadSmtpConfiguration) {
   config.data_dir = dir_.string();
   config.smtp_url = "http://mail.example.cn";
   config.smtp_from = "noreply@example.cn";
-  EXPECT_EQ(MakeNotifier(config, *db_, *gate_, now_).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(MakeNotifier(config).status().code(), Code::kInvalidArgument);
   config.smtp_url = "smtp://127.0.0.1:25";
   config.smtp_from = "";
-  EXPECT_EQ(MakeNotifier(config, *db_, *gate_, now_).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(MakeNotifier(config).status().code(), Code::kInvalidArgument);
 }
 
 // --- SMTP ---------------------------------------------------------------------------
@@ -285,7 +298,7 @@ TEST_P(SmtpNotifierTest, SendsEmailAndPhonesStillGoToTheOutbox) {  // C1.1
   config.data_dir = dir_.string();
   config.smtp_url = "smtp://127.0.0.1:" + std::to_string(server.port());
   config.smtp_from = "noreply@yzcloud.example.cn";
-  auto notifier = MakeNotifier(config, *db_, *gate_, now_);
+  auto notifier = MakeNotifier(config);
   ASSERT_TRUE(notifier.ok()) << notifier.status().ToString();
 
   Message m = CodeMessage("acct-1", "wang@example.cn", "493817");
@@ -302,13 +315,11 @@ TEST_P(SmtpNotifierTest, SendsEmailAndPhonesStillGoToTheOutbox) {  // C1.1
   std::string body(got.at("body").as_string());
   std::erase(body, '\r');
   EXPECT_EQ(body, m.body);
-  // E-mail went over SMTP only; nothing queued.
-  EXPECT_TRUE(outbox_->List("cli:outbox")->empty());
+  // E-mail went over SMTP only; nothing in the outbox file.
+  EXPECT_EQ(ReadFile(dir_ / "outbox.jsonl").find("493817"), std::string::npos);
 
   ASSERT_TRUE((*notifier)->Send(CodeMessage("acct-1", "13800138000", "120934")).ok());
-  auto queued = outbox_->List("cli:outbox");
-  ASSERT_EQ(queued->size(), 1u);
-  EXPECT_EQ((*queued)[0].code, "120934");
+  EXPECT_NE(ReadFile(dir_ / "outbox.jsonl").find("120934"), std::string::npos);
 }
 
 TEST_P(SmtpNotifierTest, ServerDownIsUnavailableAndHeaderInjectionIsRefused) {  // C1.1
@@ -316,7 +327,7 @@ TEST_P(SmtpNotifierTest, ServerDownIsUnavailableAndHeaderInjectionIsRefused) {  
   config.data_dir = dir_.string();
   config.smtp_url = "smtp://127.0.0.1:1";  // nothing listens on port 1
   config.smtp_from = "noreply@yzcloud.example.cn";
-  auto notifier = MakeNotifier(config, *db_, *gate_, now_);
+  auto notifier = MakeNotifier(config);
   ASSERT_TRUE(notifier.ok());
   Status s = (*notifier)->Send(CodeMessage("acct-1", "wang@example.cn", "493817"));
   EXPECT_EQ(s.code(), Code::kUnavailable);

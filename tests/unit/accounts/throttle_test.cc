@@ -1,135 +1,140 @@
-// Throttle: a sliding window of failures per key, with a fake clock.
+// Throttle: counters per limit and subject in the database, on both backends, with
+// a fake clock (issue 15 defect 1).
 #include "accounts/throttle.h"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "../store_fixture.h"
+#include "../test_util.h"
+
 namespace yz::accounts {
 namespace {
 
-class ThrottleTest : public ::testing::Test {
+constexpr Limit kThree{"test-three", 3, 60};
+constexpr Limit kOther{"test-other", 3, 60};
+
+class ThrottleTest : public yz::testing::StoreTest {
  protected:
-  std::int64_t now_ = 1'800'000'000;
-  Throttle throttle_{3, 60, [this] { return now_; }};
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(StoreTest::SetUp());
+    throttle_ = std::make_unique<Throttle>(*db_, key_, now_);
+  }
+  void TearDown() override {
+    throttle_.reset();
+    StoreTest::TearDown();
+  }
+  std::int64_t Take(const Limit& limit, const std::string& subject, Throttle* t = nullptr) {
+    auto r = (t ? t : throttle_.get())->Take(limit, subject);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : -1;
+  }
+  std::int64_t Wait(const Limit& limit, const std::string& subject) {
+    auto r = throttle_->RetryAfter(limit, subject);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : -1;
+  }
+
+  std::shared_ptr<const crypto::SecretKey> key_ =
+      std::make_shared<const crypto::SecretKey>(crypto::SecretKey::Random());
+  std::unique_ptr<Throttle> throttle_;
 };
 
-TEST_F(ThrottleTest, AllowsUpToMaxFailuresThenBlocks) {  // C4.1: guessing passwords is throttled
-  EXPECT_FALSE(throttle_.RetryAfter("login:a"));
-  throttle_.Failure("login:a");
-  now_ += 10;
-  throttle_.Failure("login:a");
-  EXPECT_FALSE(throttle_.RetryAfter("login:a"));
-  now_ += 10;
-  throttle_.Failure("login:a");
-  // Blocked until the first failure (20 s ago) leaves the 60 s window.
-  ASSERT_TRUE(throttle_.RetryAfter("login:a"));
-  EXPECT_EQ(*throttle_.RetryAfter("login:a"), 40);
-  now_ += 39;
-  EXPECT_EQ(*throttle_.RetryAfter("login:a"), 1);
-  now_ += 1;
-  EXPECT_FALSE(throttle_.RetryAfter("login:a"));
+TEST_P(ThrottleTest, AllowsMaxUsesPerWindowThenRefuses) {  // C4.1
+  EXPECT_EQ(Wait(kThree, "login:a"), 0);
+  EXPECT_EQ(Take(kThree, "login:a"), 0);
+  clock_ += 10;
+  EXPECT_EQ(Take(kThree, "login:a"), 0);
+  EXPECT_EQ(Take(kThree, "login:a"), 0);
+  // The window opened 10 s ago with the first use: 50 s to go.
+  EXPECT_EQ(Wait(kThree, "login:a"), 50);
+  EXPECT_EQ(Take(kThree, "login:a"), 50);
+  clock_ += 49;
+  EXPECT_EQ(Wait(kThree, "login:a"), 1);
+  clock_ += 1;
+  EXPECT_EQ(Wait(kThree, "login:a"), 0);
+  EXPECT_EQ(Take(kThree, "login:a"), 0);
 }
 
-TEST_F(ThrottleTest, WindowSlidesOneFailureAtATime) {  // C4.1
-  for (int i = 0; i < 3; ++i) {
-    throttle_.Failure("ip:203.0.113.7");
-    now_ += 10;
-  }
-  // Failures at t0, t0+10, t0+20; now t0+30. At t0+60 only the first has left.
-  now_ += 30;
-  EXPECT_FALSE(throttle_.RetryAfter("ip:203.0.113.7"));
-  throttle_.Failure("ip:203.0.113.7");
-  // Again three within the window (t0+10, t0+20, t0+60): blocked until t0+70.
-  ASSERT_TRUE(throttle_.RetryAfter("ip:203.0.113.7"));
-  EXPECT_EQ(*throttle_.RetryAfter("ip:203.0.113.7"), 10);
+TEST_P(ThrottleTest, SubjectsAndLimitsAreCountedApart) {  // C4.1
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Take(kThree, "a"), 0);
+  EXPECT_GT(Take(kThree, "a"), 0);
+  EXPECT_EQ(Take(kThree, "b"), 0);
+  EXPECT_EQ(Take(kOther, "a"), 0);
 }
 
-TEST_F(ThrottleTest, SuccessClearsTheKey) {  // C4.1
-  for (int i = 0; i < 3; ++i) throttle_.Failure("login:a");
-  ASSERT_TRUE(throttle_.RetryAfter("login:a"));
-  throttle_.Success("login:a");
-  EXPECT_FALSE(throttle_.RetryAfter("login:a"));
-  throttle_.Failure("login:a");
-  throttle_.Failure("login:a");
-  EXPECT_FALSE(throttle_.RetryAfter("login:a"));
+TEST_P(ThrottleTest, RefundAndClearGiveUsesBack) {  // C4.1
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Take(kThree, "a"), 0);
+  ASSERT_OK(throttle_->Refund(kThree, "a"));
+  EXPECT_EQ(Take(kThree, "a"), 0);
+  EXPECT_GT(Take(kThree, "a"), 0);
+  ASSERT_OK(throttle_->Clear(kThree, "a"));
+  EXPECT_EQ(Wait(kThree, "a"), 0);
 }
 
-TEST_F(ThrottleTest, KeysAreIndependent) {  // C4.1
-  for (int i = 0; i < 3; ++i) throttle_.Failure("login:a");
-  EXPECT_TRUE(throttle_.RetryAfter("login:a"));
-  EXPECT_FALSE(throttle_.RetryAfter("login:b"));
-  EXPECT_FALSE(throttle_.RetryAfter(""));
-}
+// issue 15 defect 1: the state is in the database, so nodes that share it (and the
+// key) share the counts; concurrent takes never overshoot.
+TEST_P(ThrottleTest, NodesSharingTheDatabaseShareTheCounts) {  // C4.1
+  Throttle other_node(*db_, key_, now_);
+  EXPECT_EQ(Take(kThree, "a"), 0);
+  EXPECT_EQ(Take(kThree, "a", &other_node), 0);
+  EXPECT_EQ(Take(kThree, "a"), 0);
+  EXPECT_GT(Take(kThree, "a", &other_node), 0);
 
-TEST_F(ThrottleTest, FailuresPastTheWindowAreForgotten) {  // C4.1
-  throttle_.Failure("login:a");
-  throttle_.Failure("login:a");
-  now_ += 60;
-  throttle_.Failure("login:a");
-  EXPECT_FALSE(throttle_.RetryAfter("login:a"));
-}
-
-TEST(ThrottleBoundsTest, AtMaxKeysTheOldestKeysAreEvicted) {  // C4.1: memory stays bounded
-  std::int64_t now = 1'800'000'000;
-  Throttle throttle(
-      2, 3600, [&now] { return now; }, /*max_keys=*/100);
-  throttle.Failure("old");
-  throttle.Failure("old");
-  ASSERT_TRUE(throttle.RetryAfter("old"));
-  // A flood of fresh keys, all still inside the window: "old" is the first to go.
-  for (int i = 0; i < 1000; ++i) {
-    now += 1;
-    throttle.Failure("flood:" + std::to_string(i));
-    throttle.Failure("flood:" + std::to_string(i));
-  }
-  EXPECT_FALSE(throttle.RetryAfter("old"));
-  // The newest keys are kept, still blocked.
-  EXPECT_TRUE(throttle.RetryAfter("flood:999"));
-  EXPECT_TRUE(throttle.RetryAfter("flood:950"));
-}
-
-TEST(ThrottleBoundsTest, ExpiredKeysAreSweptBeforeLiveOnesAreEvicted) {  // C4.1
-  std::int64_t now = 1'800'000'000;
-  Throttle throttle(
-      2, 60, [&now] { return now; }, /*max_keys=*/100);
-  throttle.Failure("live");
-  throttle.Failure("live");
-  for (int round = 0; round < 20; ++round) {
-    for (int i = 0; i < 90; ++i)
-      throttle.Failure("r" + std::to_string(round) + ":" + std::to_string(i));
-    now += 61;  // this round's keys expire
-    throttle.Failure("live");
-    throttle.Failure("live");
-  }
-  // Thousands of keys went through a table of 100; the live key was never evicted
-  // because expired keys made room first.
-  EXPECT_TRUE(throttle.RetryAfter("live"));
-}
-
-TEST(ThrottleBoundsTest, ThreadSafeUnderConcurrentUse) {  // C4.1
-  std::atomic<std::int64_t> now{1'800'000'000};
-  Throttle throttle(
-      5, 60, [&now] { return now.load(); }, 1000);
+  constexpr Limit kTen{"test-ten", 10, 60};
+  std::atomic<int> allowed{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&throttle, &now, t] {
-      for (int i = 0; i < 5000; ++i) {
-        const std::string key = "k" + std::to_string((i * 7 + t) % 1500);
-        if (i % 3 == 0) throttle.Failure(key);
-        if (i % 11 == 0) throttle.Success(key);
-        (void)throttle.RetryAfter(key);
-        if (i % 100 == 0) now += 1;
+    threads.emplace_back([&, t] {
+      Throttle& node = t % 2 ? other_node : *throttle_;
+      for (int i = 0; i < 10; ++i) {
+        auto r = node.Take(kTen, "shared");
+        if (r.ok() && *r == 0) ++allowed;
       }
     });
   }
   for (auto& th : threads) th.join();
-  for (int i = 0; i < 5; ++i) throttle.Failure("final");
-  EXPECT_TRUE(throttle.RetryAfter("final"));
+  EXPECT_EQ(allowed.load(), 10);
 }
+
+TEST_P(ThrottleTest, TheTableHoldsNoSubjectInTheClear) {  // C2.4, C4.1
+  EXPECT_EQ(Take(kThree, "wang@example.cn"), 0);
+  for (const store::Row& row : Query("SELECT * FROM throttles")) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      EXPECT_EQ(row.Text(i).find("wang@example.cn"), std::string::npos);
+    }
+  }
+}
+
+// issue 15 defect 1: expired rows go, and the table never grows past its bound.
+TEST_P(ThrottleTest, SweepExpiresRowsAndBoundsTheTable) {  // C4.1
+  Throttle small(*db_, key_, now_, /*max_rows=*/5);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(Take(kThree, "old-" + std::to_string(i), &small), 0);
+  }
+  clock_ += 61;
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(Take(kThree, "new-" + std::to_string(i), &small), 0);
+    clock_ += 1;
+  }
+  ASSERT_OK_AND_ASSIGN(std::int64_t deleted, small.Sweep());
+  EXPECT_EQ(deleted, 8 + 3);  // the expired, then the three nearest their end
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM throttles")[0].Int(0), 5);
+}
+
+TEST_P(ThrottleTest, KeyedMacsDependOnTheKey) {  // C4.1
+  Throttle other_key(*db_, nullptr, now_);
+  EXPECT_EQ(throttle_->Mac("p", "x"), Throttle(*db_, key_, now_).Mac("p", "x"));
+  EXPECT_NE(throttle_->Mac("p", "x"), other_key.Mac("p", "x"));
+  EXPECT_NE(throttle_->Mac("p", "x"), throttle_->Mac("q", "x"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ThrottleTest, yz::testing::kBothBackends,
+                         yz::testing::BackendName);
 
 }  // namespace
 }  // namespace yz::accounts
