@@ -56,7 +56,6 @@ constexpr std::string_view kHistoryField = "registration.profile_history";
 constexpr std::string_view kMisuseField = "account.misuse_report";
 
 constexpr std::string_view kWrongLogin = "wrong login or password";
-constexpr std::string_view kWrongCode = "wrong or expired code";
 constexpr std::size_t kMaxNameChars = 64;
 constexpr std::size_t kMaxEnterpriseChars = 128;
 constexpr std::size_t kMaxNoteBytes = 4000;

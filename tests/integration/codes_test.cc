@@ -155,7 +155,8 @@ TEST_F(CodesTest, EveryEndpointThatTakesALoginAnswersAnUnknownLoginAlike) {  // 
   for (const auto& [target, fields] : pages) {
     const Logins l = fresh();
     const std::string ip = "198.51.100." + std::to_string(client++);
-    auto call = [&](const std::string& login) {
+    // Structured bindings by init-capture: clang 14 cannot capture them directly.
+    auto call = [&, &target = target, &fields = fields](const std::string& login) {
       std::vector<std::pair<std::string, std::string>> all = {{"csrf", csrf}, {"login", login}};
       all.insert(all.end(), fields.begin(), fields.end());
       return Post(ip, target, FormEncode(all), form);
