@@ -20,11 +20,8 @@
 #include "core/random.h"
 
 namespace yz::accounts {
-namespace {
 
-// The outbox file's line: the same fields `yzcloud outbox` prints, and the time
-// the message was queued.
-std::string ToJson(const Message& m) {
+std::string MessageJson(const Message& m) {
   boost::json::object o;
   o["to"] = m.to;
   o["subject"] = m.subject;
@@ -33,6 +30,8 @@ std::string ToJson(const Message& m) {
   o["created_at"] = m.created_at;
   return boost::json::serialize(o);
 }
+
+namespace {
 
 // Appends `line` to `path` in one write(2) with O_APPEND, so lines from several
 // threads or processes do not interleave. The file holds codes in the clear for
@@ -243,7 +242,7 @@ class SmtpNotifier final : public Notifier {
 FileNotifier::FileNotifier(std::filesystem::path file) : file_(std::move(file)) {}
 
 Status FileNotifier::Send(const Message& message) {
-  return AppendLine(file_, ToJson(message) + "\n");
+  return AppendLine(file_, MessageJson(message) + "\n");
 }
 
 Result<std::unique_ptr<Notifier>> MakeNotifier(const Config& config) {

@@ -33,6 +33,10 @@ struct Message {
   std::int64_t created_at = 0;  // Unix seconds; set when queued
 };
 
+// A message as one JSON object: the outbox file's line and the outbox table's
+// sealed value (the fields `yzcloud outbox` prints, and the time it was queued).
+std::string MessageJson(const Message& m);
+
 class Notifier {
  public:
   virtual ~Notifier() = default;

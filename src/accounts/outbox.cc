@@ -15,16 +15,6 @@ constexpr std::string_view kField = "notification.message";
 constexpr std::string_view kTable = "outbox";
 constexpr std::string_view kColumn = "sealed";
 
-std::string ToJson(const Message& m) {
-  boost::json::object o;
-  o["to"] = m.to;
-  o["subject"] = m.subject;
-  o["body"] = m.body;
-  o["code"] = m.code;
-  o["created_at"] = m.created_at;
-  return boost::json::serialize(o);
-}
-
 Result<Message> FromJson(std::string_view account, std::string_view text) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);
@@ -59,7 +49,7 @@ Status Outbox::Enqueue(store::Connection& conn, const Message& message) {
   const std::string message_id = RandomHex(16);
   ASSIGN_OR_RETURN(
       std::vector<std::uint8_t> sealed,
-      gate_.Seal(m.account, kField, ToJson(m), crypto::Binding{kTable, kColumn, message_id}));
+      gate_.Seal(m.account, kField, MessageJson(m), crypto::Binding{kTable, kColumn, message_id}));
   const store::Value params[] = {message_id, m.account, store::Blob(std::move(sealed)),
                                  m.created_at};
   return conn
